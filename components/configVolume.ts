@@ -1,0 +1,91 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { HARDENED } from "./shared/hardening";
+import { contentHash } from "./shared/hash";
+import { labels, Role } from "./shared/labels";
+
+/** A file to place in the volume. */
+export interface ConfigFile {
+    /** Path relative to the volume root, e.g. "skills/aider/SKILL.md". */
+    path: string;
+    /** File content; never a secret (the service reads secrets from its environment). */
+    content: string;
+    /** Mark the file executable (mode 0755 instead of 0644). */
+    executable?: boolean;
+}
+
+export interface ConfigVolumeArgs {
+    /** Prefix of Docker object names, `secureclaw-<stack>`. */
+    namePrefix: string;
+    /** Role label of the volume, e.g. "egress-config". */
+    role: Role;
+    /** The files, always the same set for a volume so no stale file outlives a change. */
+    files: ConfigFile[];
+    /** Any image present on the engine; the writer container is created from it but never started. */
+    writerImage: pulumi.Input<string>;
+}
+
+/** Where the writer container mounts the volume. */
+const WRITER_MOUNT = "/config";
+
+/**
+ * A named volume holding rendered config files, and the never-started
+ * container that puts them there.
+ *
+ * Why not upload straight into the service's container? Docker refuses
+ * uploads into a read-only root filesystem, and the Docker provider replaces a
+ * container whenever its uploads change. Writing into a volume through a
+ * separate container keeps the service's root read-only, mounts the files
+ * read-only where the service sees them, and lets a file change (the egress
+ * allowlist) reach a running container without replacing it: the writer is
+ * replaced instead, its uploads land in the same volume, and the service
+ * reloads. Services that can't reload carry `hash` as a label, so a change
+ * replaces them on purpose.
+ */
+export class ConfigVolume extends pulumi.ComponentResource {
+    /** Docker name of the volume. */
+    public readonly volumeName: pulumi.Output<string>;
+    /** The writer; services depend on it so the files exist before they start. */
+    public readonly writer: docker.Container;
+    /** Hash of every file's path, mode and content. */
+    public readonly hash: string;
+
+    constructor(name: string, args: ConfigVolumeArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("secureclaw:config:ConfigVolume", name, {}, opts);
+        const files = [...args.files].sort((a, b) => a.path.localeCompare(b.path));
+        for (const file of files) {
+            if (file.path.startsWith("/") || file.path.split("/").includes("..")) {
+                throw new Error(`ConfigVolume ${name}: file path must be relative and stay inside the volume, got ${file.path}`);
+            }
+        }
+        this.hash = contentHash(...files.flatMap((f) => [f.path, f.executable ? "x" : "-", f.content]));
+
+        const volume = new docker.Volume(name, {
+            name: `${args.namePrefix}-${args.role}`,
+            labels: labels(args.namePrefix, args.role),
+        }, { parent: this });
+        this.volumeName = volume.name;
+
+        this.writer = new docker.Container(`${name}-writer`, {
+            image: args.writerImage,
+            start: false,
+            mustRun: false,
+            networkMode: "none",
+            ...HARDENED,
+            // The provider extracts uploads at "/", which Docker refuses on a
+            // read-only root even when the file lands in a volume. The writer
+            // never runs, so its root being writable exposes nothing.
+            readOnly: false,
+            restart: "no",
+            volumes: [{ volumeName: volume.name, containerPath: WRITER_MOUNT }],
+            uploads: files.map((f) => ({
+                file: `${WRITER_MOUNT}/${f.path}`,
+                content: f.content,
+                permissions: f.executable ? "0755" : "0644",
+            })),
+            labels: labels(args.namePrefix, "config-writer", { "secureclaw.config-sha256": this.hash }),
+        }, { parent: this });
+
+        this.registerOutputs({ volumeName: this.volumeName, hash: this.hash });
+    }
+}

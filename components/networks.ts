@@ -1,0 +1,84 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { planSubnet } from "../config/net";
+import { labels } from "./shared/labels";
+
+export interface NetworksArgs {
+    /** Prefix of Docker object names, `secureclaw-<stack>`. */
+    namePrefix: string;
+    /** IPv4 subnet of the enclave network. */
+    enclaveSubnet: string;
+    /** IPv4 subnet of the egress network. */
+    egressSubnet: string;
+    /** IPv4 subnet of the model network; omit when vLLM is not on this host. */
+    modelSubnet?: string;
+}
+
+/**
+ * Bridge options that cut an internal network off from the host as well.
+ *
+ * `internal: true` only removes the default route. On the engines we measured
+ * (docker.io 20.10) a container on an internal network still reached services
+ * listening on the host through its own bridge's gateway address. With
+ * `inhibit_ipv4` the bridge gets no address at all, so there is no gateway to
+ * talk to; `gateway_mode_ipv4=isolated` is the same intent for engines 28+,
+ * and masquerading is off because nothing may be routed out.
+ */
+export const ISOLATED_BRIDGE_OPTIONS: Record<string, string> = {
+    "com.docker.network.bridge.inhibit_ipv4": "true",
+    "com.docker.network.bridge.gateway_mode_ipv4": "isolated",
+    "com.docker.network.bridge.enable_ip_masquerade": "false",
+    "com.docker.network.bridge.enable_icc": "true",
+};
+
+/**
+ * The enclave network the agent lives on, the egress network the proxy
+ * reaches out from, and (vLLM on this host) the model network only the
+ * gateway and vLLM join.
+ */
+export class Networks extends pulumi.ComponentResource {
+    public readonly enclave: docker.Network;
+    public readonly egress: docker.Network;
+    public readonly model?: docker.Network;
+    /** An enclave address Docker never assigns; the agent's DNS upstream (see AgentBox). */
+    public readonly enclaveUnassignedAddress: string;
+
+    constructor(name: string, args: NetworksArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("secureclaw:network:Networks", name, {}, opts);
+        const enclavePlan = planSubnet(args.enclaveSubnet);
+        this.enclaveUnassignedAddress = enclavePlan.unassigned;
+
+        this.enclave = new docker.Network(`${name}-enclave`, {
+            name: `${args.namePrefix}-enclave`,
+            driver: "bridge",
+            internal: true,
+            ipv6: false,
+            ipamConfigs: [{ subnet: args.enclaveSubnet, ipRange: enclavePlan.ipRange }],
+            options: ISOLATED_BRIDGE_OPTIONS,
+            labels: labels(args.namePrefix, "enclave"),
+        }, { parent: this });
+
+        this.egress = new docker.Network(`${name}-egress`, {
+            name: `${args.namePrefix}-egress`,
+            driver: "bridge",
+            internal: false,
+            ipv6: false,
+            ipamConfigs: [{ subnet: args.egressSubnet }],
+            labels: labels(args.namePrefix, "egress"),
+        }, { parent: this });
+
+        if (args.modelSubnet) {
+            this.model = new docker.Network(`${name}-model`, {
+                name: `${args.namePrefix}-model`,
+                driver: "bridge",
+                internal: true,
+                ipv6: false,
+                ipamConfigs: [{ subnet: args.modelSubnet }],
+                options: ISOLATED_BRIDGE_OPTIONS,
+                labels: labels(args.namePrefix, "model"),
+            }, { parent: this });
+        }
+
+        this.registerOutputs({ enclave: this.enclave.name, egress: this.egress.name, model: this.model?.name });
+    }
+}

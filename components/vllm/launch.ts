@@ -1,0 +1,118 @@
+/**
+ * vLLM's command line and the scripts that launch and stop it on a remote GPU
+ * host. Pure.
+ *
+ * Secrets never appear here. The launch script reads the vLLM API key and the
+ * Hugging Face token from its standard input and hands them to `docker run` as
+ * `-e NAME` (name only, value from the environment), so neither shows up in
+ * the script, in Pulumi state, in `ps` on the GPU host, or in
+ * `docker inspect`'s command line.
+ */
+
+/** The port vLLM listens on inside its container. */
+export const VLLM_CONTAINER_PORT = 8000;
+
+export interface VllmModelArgs {
+    huggingFaceId: string;
+    servedName: string;
+    maxModelLen: number;
+    tensorParallelSize: number;
+    gpuMemoryUtilization: number;
+    toolCallParser: string;
+}
+
+/** Arguments after the image name; the same for the local container and the remote launch. */
+export function vllmArgs(model: VllmModelArgs): string[] {
+    return [
+        "--model", model.huggingFaceId,
+        "--served-model-name", model.servedName,
+        "--max-model-len", String(model.maxModelLen),
+        "--tensor-parallel-size", String(model.tensorParallelSize),
+        "--gpu-memory-utilization", String(model.gpuMemoryUtilization),
+        "--enable-auto-tool-choice",
+        "--tool-call-parser", model.toolCallParser,
+        "--host", "0.0.0.0",
+        "--port", String(VLLM_CONTAINER_PORT),
+    ];
+}
+
+export interface LaunchScriptInput {
+    /** Docker container name on the GPU host. */
+    containerName: string;
+    /** Named volume on the GPU host that keeps downloaded weights between launches. */
+    cacheVolume: string;
+    /** vLLM image, pinned. */
+    image: string;
+    /** Address on the GPU host the port is published on. */
+    bindAddress: string;
+    /** Published port. */
+    port: number;
+    /** GPUs to hand to the container. */
+    gpuCount: number;
+    /** Seconds to wait for /health. */
+    startupTimeoutSeconds: number;
+    model: VllmModelArgs;
+}
+
+/** Single-quotes a word for POSIX sh. */
+export function shellQuote(word: string): string {
+    return /^[A-Za-z0-9_./:=@%+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'"'"'`)}'`;
+}
+
+/**
+ * The create script for remote.Command. Standard input carries two lines:
+ * the vLLM API key, then the Hugging Face token (may be empty).
+ */
+export function renderLaunchScript(input: LaunchScriptInput): string {
+    const q = shellQuote;
+    const name = q(input.containerName);
+    const published = `${input.bindAddress}:${input.port}:${VLLM_CONTAINER_PORT}`;
+    const health = `http://${input.bindAddress}:${input.port}/health`;
+    const run = [
+        "docker run -d",
+        `--name ${name}`,
+        "--restart unless-stopped",
+        `--gpus ${input.gpuCount}`,
+        "--ipc host",
+        "-e VLLM_API_KEY",
+        "-e HF_TOKEN",
+        "-e VLLM_NO_USAGE_STATS=1",
+        "-e DO_NOT_TRACK=1",
+        `-v ${q(input.cacheVolume)}:/root/.cache/huggingface`,
+        `-p ${published}`,
+        q(input.image),
+        ...vllmArgs(input.model).map(q),
+    ].join(" \\\n  ");
+    return `set -eu
+# SecureClaw: launch vLLM (${input.model.huggingFaceId} as ${input.model.servedName}).
+command -v docker >/dev/null || { echo "SecureClaw: docker is not installed on the GPU host" >&2; exit 1; }
+command -v curl >/dev/null || { echo "SecureClaw: curl is not installed on the GPU host (needed for the health check)" >&2; exit 1; }
+IFS= read -r VLLM_API_KEY || true
+IFS= read -r HF_TOKEN || true
+[ -n "$VLLM_API_KEY" ] || { echo "SecureClaw: no vLLM API key on standard input" >&2; exit 1; }
+export VLLM_API_KEY HF_TOKEN
+docker rm -f ${name} >/dev/null 2>&1 || true
+${run} >/dev/null
+unset VLLM_API_KEY HF_TOKEN
+deadline=$(( $(date +%s) + ${input.startupTimeoutSeconds} ))
+until curl -fsS -o /dev/null --max-time 5 ${health}; do
+  if [ "$(docker inspect -f '{{.State.Running}}' ${name} 2>/dev/null)" != "true" ]; then
+    echo "SecureClaw: vLLM exited during start-up; its last log lines:" >&2
+    docker logs --tail 50 ${name} >&2 2>&1 || true
+    exit 1
+  fi
+  if [ "$(date +%s)" -ge "$deadline" ]; then
+    echo "SecureClaw: vLLM did not answer ${health} within ${input.startupTimeoutSeconds}s; raise secureclaw:gpu.startupTimeoutSeconds if the model is still loading. Last log lines:" >&2
+    docker logs --tail 50 ${name} >&2 2>&1 || true
+    exit 1
+  fi
+  sleep 5
+done
+echo "SecureClaw: vLLM is serving ${input.model.servedName} on ${input.bindAddress}:${input.port}"
+`;
+}
+
+/** The delete script: stop and remove the container (weights stay in the cache volume). */
+export function renderStopScript(containerName: string): string {
+    return `docker rm -f ${shellQuote(containerName)} >/dev/null 2>&1 || true\n`;
+}

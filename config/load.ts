@@ -1,0 +1,50 @@
+import * as pulumi from "@pulumi/pulumi";
+import { RawConfig, SECRET_KEYS, SecretKey, StackConfig } from "./schema";
+import { validateConfig } from "./validate";
+
+/** The stack's secrets as Pulumi secret outputs; a value is never read in the clear. */
+export type Secrets = { [K in SecretKey]?: pulumi.Output<string> };
+
+export interface LoadedConfig {
+    config: StackConfig;
+    secrets: Secrets;
+}
+
+const SECTIONS = ["model", "gpu", "egress", "telegram", "agent", "gateway", "images", "network"] as const;
+
+/**
+ * Names of config keys the engine holds encrypted. The CLI passes them to the
+ * program in PULUMI_CONFIG_SECRET_KEYS; when it does not (older engines), the
+ * plain-text check is skipped rather than guessed.
+ */
+function encryptedKeys(): Set<string> | undefined {
+    const raw = process.env.PULUMI_CONFIG_SECRET_KEYS;
+    if (!raw) return undefined;
+    try {
+        return new Set(JSON.parse(raw) as string[]);
+    } catch {
+        return undefined;
+    }
+}
+
+/** Reads the `secureclaw` namespace, validates it, and wraps every secret as a secret output. */
+export function loadConfig(): LoadedConfig {
+    const cfg = new pulumi.Config("secureclaw");
+    const raw: RawConfig = {};
+    for (const section of SECTIONS) {
+        raw[section] = cfg.getObject<unknown>(section);
+    }
+    const encrypted = encryptedKeys();
+    const secrets: Secrets = {};
+    const present = new Set<SecretKey>();
+    const plaintext = new Set<SecretKey>();
+    for (const key of SECRET_KEYS) {
+        const value = cfg.getSecret(key);
+        if (value === undefined) continue;
+        secrets[key] = value;
+        present.add(key);
+        if (encrypted && !encrypted.has(`secureclaw:${key}`)) plaintext.add(key);
+    }
+    const config = validateConfig(pulumi.getStack(), raw, { present, plaintext });
+    return { config, secrets };
+}

@@ -1,0 +1,16 @@
+import { SecureClawEnclave } from "./components/enclave";
+import { loadConfig } from "./config/load";
+
+// Validation runs first and throws before any resource is declared.
+const { config, secrets } = loadConfig();
+
+const enclave = new SecureClawEnclave("secureclaw", { config, secrets, repoRoot: __dirname });
+
+export const agentContainer = enclave.agentContainer;
+export const proxyContainer = enclave.proxyContainer;
+export const gatewayContainer = enclave.gatewayContainer;
+export const vllmEndpoint = enclave.vllmEndpoint;
+export const workspaceVolume = enclave.workspaceVolume;
+export const egressLogVolume = enclave.egressLogVolume;
+export const modelServed = `${config.model.servedName} (${config.model.huggingFaceId})`;
+export const allowlist = config.egress.allowlist;

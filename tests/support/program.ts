@@ -1,0 +1,202 @@
+/**
+ * Runs the real index.ts under Pulumi mocks and records what it declares.
+ *
+ * Each resource is recorded twice: `inputs` as the engine would receive them
+ * (outputs resolved, secrets unwrapped) and `props` as the program passed them
+ * (Output objects intact), so tests can ask both "what value?" and "is it a
+ * secret?".
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+
+export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+
+export interface DeclaredResource {
+    type: string;
+    name: string;
+    inputs: Record<string, any>;
+    props: Record<string, any>;
+    /** Resolves true when the program passed this input as a secret. */
+    isSecretInput(key: string): Promise<boolean>;
+}
+
+export interface ProgramRun {
+    resources: DeclaredResource[];
+    outputs: Record<string, unknown>;
+    /** Resources of one type carrying one `secureclaw.role` label (or any role when omitted). */
+    byRole(type: string, role?: string): DeclaredResource[];
+    /** The single resource with that type and role. */
+    one(type: string, role: string): DeclaredResource;
+}
+
+/** Distinctive fake secrets: tests assert they never appear where they must not. */
+export const TEST_SECRETS = {
+    telegramBotToken: "111111:TEST-TELEGRAM-TOKEN-aaaaaaaaaaaaaaaa",
+    gatewayMasterKey: "sk-test-gateway-master-key-bbbbbbbbbbbb",
+    vllmApiKey: "test-vllm-api-key-cccccccccccccccccc",
+    sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nTEST-SSH-KEY-dddddddddddd\n-----END OPENSSH PRIVATE KEY-----\n",
+    hfToken: "hf_TESTTOKENeeeeeeeeeeeeeeeeeeeeeeee",
+} as const;
+
+/** The `pulumi config set` steps the README tells a user to run, as config values. */
+export function readmeSetup(stack: string): { config: Record<string, unknown>; secrets: Record<string, string> } {
+    const secrets: Record<string, string> = {
+        telegramBotToken: TEST_SECRETS.telegramBotToken,
+        gatewayMasterKey: TEST_SECRETS.gatewayMasterKey,
+        vllmApiKey: TEST_SECRETS.vllmApiKey,
+        hfToken: TEST_SECRETS.hfToken,
+        ...(stack === "dgx" ? { sshPrivateKey: TEST_SECRETS.sshPrivateKey } : {}),
+    };
+    return { config: { "telegram.allowFrom": ["123456789"] }, secrets };
+}
+
+/** The `config:` map of Pulumi.<stack>.yaml, keyed without the namespace. */
+export function stackFileConfig(stack: string): Record<string, unknown> {
+    const file = path.join(REPO_ROOT, `Pulumi.${stack}.yaml`);
+    const doc = parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> };
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(doc.config ?? {})) {
+        out[key.replace(/^secureclaw:/, "")] = value;
+    }
+    return out;
+}
+
+/** Applies `a.b.c` paths (like `pulumi config set --path`) onto a config map. */
+export function withPaths(base: Record<string, unknown>, paths: Record<string, unknown>): Record<string, unknown> {
+    const out = JSON.parse(JSON.stringify(base)) as Record<string, any>;
+    for (const [dotted, value] of Object.entries(paths)) {
+        const keys = dotted.split(".");
+        let node = out;
+        for (const key of keys.slice(0, -1)) {
+            if (typeof node[key] !== "object" || node[key] === null) node[key] = {};
+            node = node[key];
+        }
+        if (value === undefined) delete node[keys[keys.length - 1]];
+        else node[keys[keys.length - 1]] = value;
+    }
+    return out;
+}
+
+/** Fake provider outputs a real engine would fill in. */
+function mockState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
+    const fakeDigest = `sha256:${Buffer.from(name).toString("hex").padEnd(64, "0").slice(0, 64)}`;
+    switch (type) {
+        case "docker:index/image:Image":
+            return { ...inputs, repoDigest: fakeDigest };
+        case "docker:index/remoteImage:RemoteImage":
+            return { ...inputs, imageId: fakeDigest, repoDigest: `${inputs.name}@${fakeDigest}` };
+        case "docker:index/container:Container":
+        case "docker:index/network:Network":
+        case "docker:index/volume:Volume":
+            return { ...inputs, name: inputs.name ?? `${name}-auto` };
+        default:
+            return inputs;
+    }
+}
+
+export interface RunOptions {
+    /** Full config (without namespace); defaults to the stack file plus the README setup. */
+    config?: Record<string, unknown>;
+    /** Secret config values; defaults to the README setup. */
+    secrets?: Record<string, string>;
+    /** Secrets to store as plain text (to test the plain-text check). */
+    plaintextSecrets?: string[];
+}
+
+/** Runs index.ts for `stack` under mocks. Rejects with the program's error (e.g. a ConfigError). */
+export async function runProgram(stack: string, options: RunOptions = {}): Promise<ProgramRun> {
+    const setup = readmeSetup(stack);
+    const config = options.config ?? withPaths(stackFileConfig(stack), setup.config);
+    const secrets = options.secrets ?? setup.secrets;
+
+    const declared: DeclaredResource[] = [];
+    const propsByName = new Map<string, Record<string, any>>();
+    let exported: Record<string, unknown> = {};
+    let failure: unknown;
+
+    jest.isolateModules(() => {
+        // The isolated copy of @pulumi/pulumi is the one index.ts will use.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
+        const allConfig: Record<string, string> = {};
+        for (const [key, value] of Object.entries(config)) {
+            allConfig[`secureclaw:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
+        }
+        for (const [key, value] of Object.entries(secrets)) allConfig[`secureclaw:${key}`] = value;
+        const plaintext = new Set(options.plaintextSecrets ?? []);
+        const secretKeys = Object.keys(secrets).filter((k) => !plaintext.has(k)).map((k) => `secureclaw:${k}`);
+        pulumi.runtime.setAllConfig(allConfig, secretKeys);
+        pulumi.runtime.setMocks({
+            newResource: (args) => {
+                declared.push({
+                    type: args.type,
+                    name: args.name,
+                    inputs: args.inputs,
+                    props: {},
+                    isSecretInput: async () => false,
+                });
+                return { id: `${args.name}-id`, state: mockState(args.type, args.name, args.inputs) };
+            },
+            call: (args) => args.inputs,
+        }, "secureclaw", stack, false);
+        pulumi.runtime.registerStackTransformation((args) => {
+            propsByName.set(`${args.type}::${args.name}`, args.props as Record<string, any>);
+            return undefined;
+        });
+        try {
+            exported = require(path.join(REPO_ROOT, "index.ts"));
+        } catch (err) {
+            failure = err;
+        }
+    });
+    if (failure) throw failure;
+
+    // Let every output and registration settle.
+    const values: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(exported)) {
+        values[key] = await settle(value);
+    }
+    let last = -1;
+    for (let i = 0; i < 50 && declared.length !== last; i++) {
+        last = declared.length;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+
+    for (const resource of declared) {
+        const props = propsByName.get(`${resource.type}::${resource.name}`) ?? {};
+        resource.props = props;
+        resource.isSecretInput = async (key: string) => {
+            const value = props[key];
+            return value !== undefined && typeof value === "object" && "isSecret" in value ? await (value as any).isSecret : false;
+        };
+    }
+    const roleOf = (r: DeclaredResource) =>
+        (r.inputs.labels as { label: string; value: string }[] | undefined)?.find((l) => l.label === "secureclaw.role")?.value;
+    const byRole = (type: string, role?: string) => declared.filter((r) => r.type === type && (role === undefined || roleOf(r) === role));
+    return {
+        resources: declared,
+        outputs: values,
+        byRole,
+        one: (type, role) => {
+            const found = byRole(type, role);
+            if (found.length !== 1) throw new Error(`expected one ${type} with role ${role}, found ${found.length}`);
+            return found[0];
+        },
+    };
+}
+
+function settle(value: unknown): Promise<unknown> {
+    if (value && typeof value === "object" && "apply" in value) {
+        return new Promise((resolve) => (value as any).apply((v: unknown) => resolve(v)));
+    }
+    return Promise.resolve(value);
+}
+
+/** What the policy pack's tests use: every resource the program declares for a stack. */
+export async function collectResources(stack: string, extraConfig: Record<string, unknown> = {}) {
+    const setup = readmeSetup(stack);
+    const config = withPaths(withPaths(stackFileConfig(stack), setup.config), extraConfig);
+    const run = await runProgram(stack, { config });
+    return run.resources.map((r) => ({ type: r.type, name: r.name, inputs: r.inputs }));
+}

@@ -1,0 +1,173 @@
+import { ConfigError, validateConfig } from "../../config/validate";
+import { RawConfig, SecretKey } from "../../config/schema";
+
+const ALL_SECRETS: SecretKey[] = ["telegramBotToken", "gatewayMasterKey", "vllmApiKey", "sshPrivateKey", "hfToken"];
+
+function presence(keys: SecretKey[] = ALL_SECRETS, plaintext: SecretKey[] = []) {
+    return { present: new Set(keys), plaintext: new Set(plaintext) };
+}
+
+const REMOTE = { placement: "remote", host: "192.168.1.50", sshUser: "ubuntu", count: 8 };
+const TELEGRAM = { enabled: true, allowFrom: ["123456789"] };
+
+function validate(raw: RawConfig, secrets = presence(), stack = "dev") {
+    return validateConfig(stack, raw, secrets);
+}
+
+/** The problems a config produces, as "key: problem" lines. */
+function problemsOf(raw: RawConfig, secrets = presence(), stack = "dev"): ConfigError["problems"] {
+    try {
+        validate(raw, secrets, stack);
+    } catch (err) {
+        if (err instanceof ConfigError) return err.problems;
+        throw err;
+    }
+    return [];
+}
+
+describe("validateConfig accepts and normalises", () => {
+    test("an empty config gets every default: small model, local GPU, no egress, no Telegram", () => {
+        const config = validate({});
+        expect(config.model.size).toBe("small");
+        expect(config.model.huggingFaceId).toBe("Qwen/Qwen3-4B-Instruct-2507");
+        expect(config.gpu).toEqual({ placement: "local", count: 1 });
+        expect(config.egress.allowlist).toEqual([]);
+        expect(config.telegram).toEqual({ enabled: false });
+        expect(config.agent).toEqual({ memoryMb: 4096, cpus: 2, pids: 512 });
+        expect(config.namePrefix).toBe("secureclaw-dev");
+    });
+
+    test("allowlist entries are lower-cased, trimmed, de-duplicated, sorted, and names under a suffix dropped", () => {
+        const config = validate({ egress: { allowlist: ["API.Telegram.org", " api.telegram.org ", ".GitHub.com", "api.github.com", "github.com", "pypi.org"] } });
+        expect(config.egress.allowlist).toEqual([".github.com", "api.telegram.org", "pypi.org"]);
+    });
+
+    test("a preset field can be overridden", () => {
+        const config = validate({ model: { size: "qwen3-30b-a3b-bf16", maxModelLen: 32768 }, gpu: { placement: "local", count: 2 } });
+        expect(config.model.huggingFaceId).toBe("Qwen/Qwen3-30B-A3B-Instruct-2507");
+        expect(config.model.tensorParallelSize).toBe(2);
+        expect(config.model.maxModelLen).toBe(32768);
+    });
+
+    test("a remote GPU host given by IP binds vLLM to that IP by default", () => {
+        const config = validate({ gpu: REMOTE, model: { size: "qwen3-30b-a3b-fp8" } });
+        expect(config.gpu).toMatchObject({ placement: "remote", host: "192.168.1.50", bindAddress: "192.168.1.50", sshPort: 22, port: 8000 });
+    });
+
+    test("numbers given as strings (pulumi config set without --path types) are read", () => {
+        expect(validate({ agent: { memoryMb: "2048", cpus: "1.5", pids: "256" } }).agent).toEqual({ memoryMb: 2048, cpus: 1.5, pids: 256 });
+    });
+
+    test("Telegram on with api.telegram.org allowed and a numeric user", () => {
+        const config = validate({ telegram: { enabled: true, allowFrom: [123456789, "987654321"] }, egress: { allowlist: ["api.telegram.org"] } });
+        expect(config.telegram).toEqual({ enabled: true, allowFrom: ["123456789", "987654321"] });
+    });
+
+    test("pinned hosts must be allowlisted names and map to IPv4", () => {
+        const config = validate({ egress: { allowlist: ["api.telegram.org"], pinnedHosts: { "API.telegram.org": "10.89.1.50" } } });
+        expect(config.egress.pinnedHosts).toEqual({ "api.telegram.org": "10.89.1.50" });
+    });
+});
+
+type Case = [title: string, raw: RawConfig, key: string, problem: RegExp, example: RegExp];
+
+const REJECTIONS: Case[] = [
+    ["bare * in the allowlist", { egress: { allowlist: ["*"] } }, "secureclaw:egress.allowlist[0]", /wildcard/, /\.example\.com/],
+    ["*.domain in the allowlist suggests .domain", { egress: { allowlist: ["api.telegram.org", "*.github.com"] } }, "secureclaw:egress.allowlist[1]", /wildcard/, /'secureclaw:egress.allowlist\[1\]' \.github\.com/],
+    ["a scheme", { egress: { allowlist: ["https://api.telegram.org/bot"] } }, "secureclaw:egress.allowlist[0]", /scheme/, / api\.telegram\.org$/],
+    ["a path", { egress: { allowlist: ["api.telegram.org/bot"] } }, "secureclaw:egress.allowlist[0]", /path/, / api\.telegram\.org$/],
+    ["an IPv4 literal", { egress: { allowlist: ["149.154.167.220"] } }, "secureclaw:egress.allowlist[0]", /IP literal/, /api\.telegram\.org/],
+    ["an IPv6 literal", { egress: { allowlist: ["2001:db8::1"] } }, "secureclaw:egress.allowlist[0]", /IP literal/, /api\.telegram\.org/],
+    ["a bracketed IPv6 literal", { egress: { allowlist: ["[::1]"] } }, "secureclaw:egress.allowlist[0]", /IP literal/, /api\.telegram\.org/],
+    ["a port", { egress: { allowlist: ["api.telegram.org:8443"] } }, "secureclaw:egress.allowlist[0]", /port/, / api\.telegram\.org$/],
+    ["empty labels", { egress: { allowlist: ["api..telegram.org"] } }, "secureclaw:egress.allowlist[0]", /empty label/, /api\.telegram\.org/],
+    ["a lone dot", { egress: { allowlist: ["."] } }, "secureclaw:egress.allowlist[0]", /empty label/, /api\.telegram\.org/],
+    ["an empty entry", { egress: { allowlist: [""] } }, "secureclaw:egress.allowlist[0]", /is empty/, /api\.telegram\.org/],
+    ["a TLD suffix", { egress: { allowlist: [".com"] } }, "secureclaw:egress.allowlist[0]", /top-level/, /\.example\.com/],
+    ["a single-label name", { egress: { allowlist: ["localhost"] } }, "secureclaw:egress.allowlist[0]", /single-label/, /localhost\.example\.com/],
+    ["an invalid label", { egress: { allowlist: ["bad_name.example.com"] } }, "secureclaw:egress.allowlist[0]", /not a valid DNS label/, /api\.telegram\.org/],
+    ["an allowlist that is not a list", { egress: { allowlist: "api.telegram.org" } }, "secureclaw:egress.allowlist", /must be a list/, /allowlist\[0\]/],
+    ["an unknown model size", { model: { size: "huge" } }, "secureclaw:model.size", /unknown model size "huge" \(known: small, medium, qwen3-30b-a3b-fp8, qwen3-30b-a3b-bf16\)/, /model\.size' small/],
+    ["tensor parallel not a power of two", { model: { tensorParallelSize: 3 }, gpu: { placement: "local", count: 4 } }, "secureclaw:model.tensorParallelSize", /power of two/, /tensorParallelSize' 2/],
+    ["tensor parallel above the GPU count", { model: { size: "qwen3-30b-a3b-bf16" }, gpu: { placement: "local", count: 1 } }, "secureclaw:model.tensorParallelSize", /is 2 but gpu.count is 1/, /gpu\.count' 2/],
+    ["remote GPU without a host", { gpu: { placement: "remote", sshUser: "ubuntu", bindAddress: "10.0.0.5" } }, "secureclaw:gpu.host", /required when gpu.placement is remote/, /gpu\.host' 192\.168\.1\.50/],
+    ["remote GPU without an SSH user", { gpu: { placement: "remote", host: "10.0.0.5" } }, "secureclaw:gpu.sshUser", /required/, /gpu\.sshUser' ubuntu/],
+    ["remote GPU given by name without a bind address", { gpu: { placement: "remote", host: "dgx.lan", sshUser: "ubuntu" } }, "secureclaw:gpu.bindAddress", /required when gpu.host is a name/, /bindAddress' 192\.168\.1\.50/],
+    ["remote GPU bound to every interface", { gpu: { ...REMOTE, bindAddress: "0.0.0.0" } }, "secureclaw:gpu.bindAddress", /not 0\.0\.0\.0/, /bindAddress/],
+    ["an unknown GPU placement", { gpu: { placement: "cloud" } }, "secureclaw:gpu.placement", /"local".*"remote"/, /placement' remote/],
+    ["a malformed SSH host key", { gpu: { ...REMOTE, sshHostKey: "not a key" } }, "secureclaw:gpu.sshHostKey", /SSH public host key/, /ssh-keyscan/],
+    ["Telegram without allowed users", { telegram: { enabled: true }, egress: { allowlist: ["api.telegram.org"] } }, "secureclaw:telegram.allowFrom", /nobody could talk/, /allowFrom\[0\]' 123456789/],
+    ["Telegram with a @username", { telegram: { enabled: true, allowFrom: ["@alice"] }, egress: { allowlist: ["api.telegram.org"] } }, "secureclaw:telegram.allowFrom[0]", /numeric Telegram user ID/, /123456789/],
+    ["Telegram without api.telegram.org allowed", { telegram: TELEGRAM }, "secureclaw:egress.allowlist", /does not allow api\.telegram\.org/, /allowlist\[0\]' api\.telegram\.org/],
+    ["Telegram API root over plain http", { telegram: { ...TELEGRAM, apiRoot: "http://relay.example.com" }, egress: { allowlist: ["api.telegram.org"] } }, "secureclaw:telegram.apiRoot", /https URL/, /https:\/\/api\.telegram\.org/],
+    ["memory below the floor", { agent: { memoryMb: 64 } }, "secureclaw:agent.memoryMb", /from 512 to 262144, got 64/, /memoryMb' 4096/],
+    ["CPUs of zero", { agent: { cpus: 0 } }, "secureclaw:agent.cpus", /from 0.5 to 128/, /cpus' 2/],
+    ["fractional process limit", { agent: { pids: 100.5 } }, "secureclaw:agent.pids", /whole number/, /pids' 512/],
+    ["process limit too high", { agent: { pids: 10_000_000 } }, "secureclaw:agent.pids", /from 64 to 65536/, /pids' 512/],
+    ["a non-PEM CA", { agent: { extraCaCertificates: "hello" } }, "secureclaw:agent.extraCaCertificates", /PEM/, /relay-ca\.pem/],
+    ["an image without a tag", { images: { vllm: "vllm/vllm-openai" } }, "secureclaw:images.vllm", /no tag or digest/, /vllm\/vllm-openai:v/],
+    ["an image on latest", { images: { litellm: "ghcr.io/berriai/litellm:latest" } }, "secureclaw:images.litellm", /latest/, /litellm:v1\.83/],
+    ["an image with a registry port but no tag", { images: { vllm: "registry.lan:5000/vllm" } }, "secureclaw:images.vllm", /no tag or digest/, /vllm-openai/],
+    ["a public subnet", { network: { enclaveSubnet: "8.8.8.0/24" } }, "secureclaw:network.enclaveSubnet", /private IPv4 subnet/, /10\.89\.0\.0\/24/],
+    ["a subnet with host bits", { network: { enclaveSubnet: "10.89.0.1/24" } }, "secureclaw:network.enclaveSubnet", /host bits zero/, /10\.89\.0\.0\/24/],
+    ["overlapping subnets", { network: { enclaveSubnet: "10.89.0.0/16" } }, "secureclaw:network.egressSubnet", /overlaps network.enclaveSubnet/, /egressSubnet' 10\.89\.1\.0\/24/],
+    ["an unknown section field (typo)", { agent: { memoryMB: 1024 } }, "secureclaw:agent.memoryMB", /not a known setting/, /config rm/],
+    ["an unknown section", { egres: {} } as RawConfig, "secureclaw:egres", /not a known setting/, /config rm/],
+    ["a pinned host that is not allowlisted", { egress: { allowlist: ["api.telegram.org"], pinnedHosts: { "evil.example.com": "10.0.0.1" } } }, "secureclaw:egress.pinnedHosts.evil.example.com", /never widens/, /evil\.example\.com/],
+    ["a pinned host mapped to a name", { egress: { allowlist: ["api.telegram.org"], pinnedHosts: { "api.telegram.org": "relay.lan" } } }, "secureclaw:egress.pinnedHosts.api.telegram.org", /IPv4 address/, /10\.89\.1\.50/],
+];
+
+describe("validateConfig rejects, naming the key, the problem and a right value", () => {
+    test.each(REJECTIONS)("%s", (_title, raw, key, problem, example) => {
+        const problems = problemsOf(raw);
+        const match = problems.find((p) => p.key === key);
+        expect(match).toBeDefined();
+        expect(match!.problem).toMatch(problem);
+        expect(match!.example).toMatch(example);
+    });
+});
+
+describe("validateConfig checks secrets without reading them", () => {
+    test.each<[string, RawConfig, SecretKey[], string]>([
+        ["the gateway key is always required", {}, ["vllmApiKey"], "secureclaw:gatewayMasterKey"],
+        ["the vLLM key is always required", {}, ["gatewayMasterKey"], "secureclaw:vllmApiKey"],
+        ["the bot token when Telegram is on", { telegram: TELEGRAM, egress: { allowlist: ["api.telegram.org"] } }, ["gatewayMasterKey", "vllmApiKey"], "secureclaw:telegramBotToken"],
+        ["the SSH key when the GPU host is remote", { gpu: REMOTE }, ["gatewayMasterKey", "vllmApiKey"], "secureclaw:sshPrivateKey"],
+    ])("%s", (_title, raw, present, key) => {
+        const problem = problemsOf(raw, presence(present)).find((p) => p.key === key);
+        expect(problem?.problem).toMatch(/required/);
+        expect(problem?.example).toMatch(/pulumi config set --secret/);
+    });
+
+    test("a secret stored in plain text is refused", () => {
+        const problem = problemsOf({}, presence(ALL_SECRETS, ["gatewayMasterKey"])).find((p) => p.key === "secureclaw:gatewayMasterKey");
+        expect(problem?.problem).toMatch(/plain text/);
+        expect(problem?.example).toBe("pulumi config set --secret secureclaw:gatewayMasterKey <value>");
+    });
+
+    test("Telegram off and a local GPU need neither the bot token nor the SSH key", () => {
+        expect(() => validate({}, presence(["gatewayMasterKey", "vllmApiKey"]))).not.toThrow();
+    });
+});
+
+describe("ConfigError", () => {
+    test("lists every problem at once and says nothing was touched", () => {
+        const error = (() => {
+            try {
+                validate({ model: { size: "huge" }, agent: { pids: 1 }, egress: { allowlist: ["*"] } });
+            } catch (err) {
+                return err as ConfigError;
+            }
+            throw new Error("expected a ConfigError");
+        })();
+        expect(error.problems).toHaveLength(3);
+        expect(error.message).toMatch(/^SecureClaw configuration has 3 problems; nothing was created or changed:/);
+        expect(error.message).toContain("secureclaw:model.size");
+        expect(error.message).toContain("secureclaw:agent.pids");
+        expect(error.message).toContain("secureclaw:egress.allowlist[0]");
+    });
+
+    test("an invalid stack name is refused (it names Docker objects)", () => {
+        expect(problemsOf({}, presence(), "Dev_Stack")[0].key).toBe("secureclaw:(stack name)");
+    });
+});
