@@ -5,6 +5,7 @@ module.exports = {
   testEnvironment: "node",
   roots: ["<rootDir>/tests", "<rootDir>/policy"],
   testMatch: ["**/*.test.ts"],
+  testTimeout: 60000,
   testPathIgnorePatterns: e2e ? ["/node_modules/"] : ["/node_modules/", "<rootDir>/tests/e2e/"],
-  transform: { "^.+\\.ts$": ["ts-jest", { isolatedModules: true }] },
+  transform: { "^.+\\.ts$": ["ts-jest", {}] },
 };

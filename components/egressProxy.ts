@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigVolume } from "./configVolume";
-import { renderAllowlistFile, renderSquidConf, SQUID_CONFIG_DIR, SQUID_PORT } from "./egress/squidConf";
+import { renderAllowlistFile, renderHostsFile, renderSquidConf, SQUID_CONFIG_DIR, SQUID_PORT } from "./egress/squidConf";
 import { buildRepoImage } from "./shared/images";
 import { HARDENED, tmpfs } from "./shared/hardening";
 import { labels } from "./shared/labels";
@@ -28,7 +28,7 @@ export const PROXY_URL = `http://${PROXY_ALIAS}:${SQUID_PORT}`;
 /**
  * Squid, the agent's only route out: CONNECT to port 443 of allowlisted names.
  *
- * squid.conf and the allowlist live in a volume (see ConfigVolume), not in
+ * squid.conf, the allowlist and the pinned hosts live in a volume (see ConfigVolume), not in
  * the container's inputs: changing the allowlist replaces only the writer,
  * and the proxy's entrypoint sees the new files and reloads in place (SIGHUP),
  * so the proxy, the agent and the gateway keep running.
@@ -50,6 +50,7 @@ export class EgressProxy extends pulumi.ComponentResource {
             files: [
                 { path: "squid.conf", content: renderSquidConf({ pinnedHosts: args.pinnedHosts, maxConnectionsPerClient: 64 }) },
                 { path: "allowlist.txt", content: renderAllowlistFile(args.allowlist) },
+                { path: "hosts", content: renderHostsFile(args.pinnedHosts) },
             ],
         }, { parent: this });
 
@@ -72,7 +73,6 @@ export class EgressProxy extends pulumi.ComponentResource {
                 { name: args.enclaveNetwork, aliases: [PROXY_ALIAS] },
                 { name: args.egressNetwork },
             ],
-            hosts: Object.entries(args.pinnedHosts).map(([host, ip]) => ({ host, ip })),
             volumes: [
                 { volumeName: config.volumeName, containerPath: SQUID_CONFIG_DIR, readOnly: true },
                 { volumeName: logs.name, containerPath: "/var/log/squid" },

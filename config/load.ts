@@ -13,12 +13,15 @@ export interface LoadedConfig {
 const SECTIONS = ["model", "gpu", "egress", "telegram", "agent", "gateway", "images", "network"] as const;
 
 /**
- * Names of config keys the engine holds encrypted. The CLI passes them to the
- * program in PULUMI_CONFIG_SECRET_KEYS; when it does not (older engines), the
- * plain-text check is skipped rather than guessed.
+ * Names of config keys the engine holds encrypted. The CLI hands them to the
+ * program (PULUMI_CONFIG_SECRET_KEYS), and the SDK keeps them in its runtime
+ * store; the SDK has no public accessor yet, so this reads the store. When an
+ * engine passes nothing, the plain-text check is skipped rather than guessed.
  */
 function encryptedKeys(): Set<string> | undefined {
-    const raw = process.env.PULUMI_CONFIG_SECRET_KEYS;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { getStore } = require("@pulumi/pulumi/runtime/state") as { getStore(): { config: Record<string, string | undefined> } };
+    const raw = getStore().config.PULUMI_CONFIG_SECRET_KEYS;
     if (!raw) return undefined;
     try {
         return new Set(JSON.parse(raw) as string[]);

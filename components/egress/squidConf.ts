@@ -9,7 +9,7 @@
  *     literal is never reverse-resolved into an allowlisted name. This runs
  *     before any rule that looks at destination addresses, so a refused name
  *     is never looked up in DNS (Squid bug 5241: address rules resolve);
- *  3. allow pinned names (resolved from the proxy's hosts file, never DNS);
+ *  3. allow pinned names (resolved from the proxy's own hosts file, never DNS);
  *  4. refuse private, loopback, link-local (cloud metadata) and other
  *     special destinations, so an allowlisted name that resolves to an
  *     internal address (DNS rebinding) can't reach the host or the LAN;
@@ -39,6 +39,10 @@ export function renderSquidConf(input: SquidConfInput): string {
     const lines = [
         "# Rendered by SecureClaw; edits are overwritten on the next `pulumi up`.",
         `http_port ${SQUID_PORT}`,
+        "",
+        "# Pinned names resolve from this file (it lives in the config volume, so",
+        "# pinning a name reloads the proxy instead of replacing it).",
+        `hosts_file ${SQUID_CONFIG_DIR}/hosts`,
         "",
         "acl CONNECT method CONNECT",
         "acl tls_port port 443",
@@ -80,6 +84,12 @@ export function renderSquidConf(input: SquidConfInput): string {
         "",
     ];
     return lines.join("\n");
+}
+
+/** The proxy's hosts file: pinned names only, so nothing else is resolved from it. */
+export function renderHostsFile(pinnedHosts: Record<string, string>): string {
+    const names = Object.keys(pinnedHosts).sort();
+    return ["# pinned names (secureclaw:egress.pinnedHosts)", ...names.map((name) => `${pinnedHosts[name]} ${name}`), ""].join("\n");
 }
 
 /** The allowlist file the `allowlist` ACL reads: one entry a line; empty means no egress. */

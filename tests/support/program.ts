@@ -16,9 +16,13 @@ export interface DeclaredResource {
     type: string;
     name: string;
     inputs: Record<string, any>;
+    /** Inputs with every secret part replaced by "[secret]": what would be readable in state. */
+    inputsWithoutSecrets: Record<string, any>;
     props: Record<string, any>;
-    /** Resolves true when the program passed this input as a secret. */
-    isSecretInput(key: string): Promise<boolean>;
+    /** Resource options that matter to the design: explicit dependencies (by name) and replacement order. */
+    opts: { dependsOn: string[]; deleteBeforeReplace?: boolean };
+    /** True when the program passed this whole input as a secret. */
+    isSecretInput(key: string): boolean;
 }
 
 export interface ProgramRun {
@@ -78,6 +82,26 @@ export function withPaths(base: Record<string, unknown>, paths: Record<string, u
     return out;
 }
 
+/** How the SDK marks a secret value on the wire (and so in what mocks receive). */
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const SECRET_MARK = "1b47061264138c4ac30d75fd1eb44270";
+
+function isSecretValue(value: unknown): boolean {
+    return typeof value === "object" && value !== null && (value as Record<string, unknown>)[SECRET_SIG] === SECRET_MARK;
+}
+
+function mapSecrets(value: unknown, onSecret: (inner: unknown) => unknown): unknown {
+    if (isSecretValue(value)) return onSecret((value as { value: unknown }).value);
+    if (Array.isArray(value)) return value.map((v) => mapSecrets(v, onSecret));
+    if (typeof value === "object" && value !== null) {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapSecrets(v, onSecret)]));
+    }
+    return value;
+}
+
+const unwrapSecrets = (value: unknown): unknown => mapSecrets(value, (inner) => unwrapSecrets(inner));
+const redactSecrets = (value: unknown): unknown => mapSecrets(value, () => "[secret]");
+
 /** Fake provider outputs a real engine would fill in. */
 function mockState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
     const fakeDigest = `sha256:${Buffer.from(name).toString("hex").padEnd(64, "0").slice(0, 64)}`;
@@ -106,17 +130,35 @@ export interface RunOptions {
 
 /** Runs index.ts for `stack` under mocks. Rejects with the program's error (e.g. a ConfigError). */
 export async function runProgram(stack: string, options: RunOptions = {}): Promise<ProgramRun> {
+    const { error, run } = await execute(stack, options);
+    if (error) throw error;
+    return run;
+}
+
+/** Runs a program expected to fail: its error, and every resource it declared anyway. */
+export async function runFailingProgram(stack: string, options: RunOptions = {}): Promise<{ error: unknown; resources: DeclaredResource[] }> {
+    const { error, run } = await execute(stack, options);
+    return { error, resources: run.resources };
+}
+
+async function execute(stack: string, options: RunOptions): Promise<{ error: unknown; run: ProgramRun }> {
     const setup = readmeSetup(stack);
     const config = options.config ?? withPaths(stackFileConfig(stack), setup.config);
     const secrets = options.secrets ?? setup.secrets;
 
     const declared: DeclaredResource[] = [];
     const propsByName = new Map<string, Record<string, any>>();
+    const optsByName = new Map<string, DeclaredResource["opts"]>();
     let exported: Record<string, unknown> = {};
     let failure: unknown;
+    let running: Promise<unknown> = Promise.resolve();
 
-    jest.isolateModules(() => {
-        // The isolated copy of @pulumi/pulumi is the one index.ts will use.
+    {
+        // A fresh module registry and a fresh Pulumi runtime store (the SDK
+        // keeps its state on globals), so each run is a separate `pulumi up`.
+        jest.resetModules();
+        (globalThis as Record<string, unknown>).globalStore = undefined;
+        (globalThis as Record<string, unknown>).stackResource = undefined;
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
         const allConfig: Record<string, string> = {};
@@ -129,29 +171,45 @@ export async function runProgram(stack: string, options: RunOptions = {}): Promi
         pulumi.runtime.setAllConfig(allConfig, secretKeys);
         pulumi.runtime.setMocks({
             newResource: (args) => {
+                const inputs = unwrapSecrets(args.inputs) as Record<string, any>;
                 declared.push({
                     type: args.type,
                     name: args.name,
-                    inputs: args.inputs,
+                    inputs,
+                    inputsWithoutSecrets: redactSecrets(args.inputs) as Record<string, any>,
                     props: {},
-                    isSecretInput: async () => false,
+                    opts: { dependsOn: [] },
+                    isSecretInput: (key) => isSecretValue(args.inputs[key]),
                 });
-                return { id: `${args.name}-id`, state: mockState(args.type, args.name, args.inputs) };
+                return { id: `${args.name}-id`, state: mockState(args.type, args.name, inputs) };
             },
             call: (args) => args.inputs,
         }, "secureclaw", stack, false);
-        pulumi.runtime.registerStackTransformation((args) => {
-            propsByName.set(`${args.type}::${args.name}`, args.props as Record<string, any>);
-            return undefined;
+        running = pulumi.runtime.runInPulumiStack(async () => {
+            pulumi.runtime.registerStackTransformation((args) => {
+                propsByName.set(`${args.type}::${args.name}`, args.props as Record<string, any>);
+                const dependsOn = ([] as unknown[]).concat((args.opts as any).dependsOn ?? []);
+                optsByName.set(`${args.type}::${args.name}`, {
+                    dependsOn: dependsOn.map((d) => (d as any).__name as string),
+                    deleteBeforeReplace: (args.opts as any).deleteBeforeReplace,
+                });
+                return undefined;
+            });
+            // A program error (a ConfigError, say) is the run's result, not a
+            // crash: the SDK would otherwise re-raise it as an unhandled rejection.
+            try {
+                exported = require(path.join(REPO_ROOT, "index.ts"));
+            } catch (err) {
+                failure = err;
+            }
+            return exported;
         });
-        try {
-            exported = require(path.join(REPO_ROOT, "index.ts"));
-        } catch (err) {
-            failure = err;
-        }
-    });
-    if (failure) throw failure;
-
+    }
+    try {
+        await running;
+    } catch (err) {
+        failure = err;
+    }
     // Let every output and registration settle.
     const values: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(exported)) {
@@ -166,15 +224,12 @@ export async function runProgram(stack: string, options: RunOptions = {}): Promi
     for (const resource of declared) {
         const props = propsByName.get(`${resource.type}::${resource.name}`) ?? {};
         resource.props = props;
-        resource.isSecretInput = async (key: string) => {
-            const value = props[key];
-            return value !== undefined && typeof value === "object" && "isSecret" in value ? await (value as any).isSecret : false;
-        };
+        resource.opts = optsByName.get(`${resource.type}::${resource.name}`) ?? { dependsOn: [] };
     }
     const roleOf = (r: DeclaredResource) =>
         (r.inputs.labels as { label: string; value: string }[] | undefined)?.find((l) => l.label === "secureclaw.role")?.value;
     const byRole = (type: string, role?: string) => declared.filter((r) => r.type === type && (role === undefined || roleOf(r) === role));
-    return {
+    return { error: failure, run: {
         resources: declared,
         outputs: values,
         byRole,
@@ -183,7 +238,7 @@ export async function runProgram(stack: string, options: RunOptions = {}): Promi
             if (found.length !== 1) throw new Error(`expected one ${type} with role ${role}, found ${found.length}`);
             return found[0];
         },
-    };
+    } };
 }
 
 function settle(value: unknown): Promise<unknown> {

@@ -1,4 +1,4 @@
-import { renderAllowlistFile, renderSquidConf } from "../../components/egress/squidConf";
+import { renderAllowlistFile, renderHostsFile, renderSquidConf } from "../../components/egress/squidConf";
 
 const accessRules = (conf: string) => conf.split("\n").filter((l) => l.startsWith("http_access "));
 
@@ -47,6 +47,7 @@ describe("renderSquidConf", () => {
         ["every decision is logged to the log volume", /^access_log stdio:\/var\/log\/squid\/access\.log secureclaw$/m],
         ["no pid file (the proxy runs as PID 1 and reloads on SIGHUP)", /^pid_filename none$/m],
         ["listens on 3128 only", /^http_port 3128$/m],
+        ["resolves pinned names from its own hosts file in the config volume", /^hosts_file \/etc\/squid\/secureclaw\/hosts$/m],
         ["per-client connection cap", /^acl per_client_connections maxconn 64$/m],
     ])("%s", (_title, pattern) => {
         expect(plain).toMatch(pattern);
@@ -70,5 +71,14 @@ describe("renderAllowlistFile", () => {
         [[], "# empty: the agent may reach nothing outside\n"],
     ])("%j", (allowlist, expected) => {
         expect(renderAllowlistFile(allowlist)).toBe(expected);
+    });
+});
+
+describe("renderHostsFile", () => {
+    test.each<[Record<string, string>, string]>([
+        [{}, "# pinned names (secureclaw:egress.pinnedHosts)\n"],
+        [{ "b.example.com": "10.0.0.2", "a.example.com": "10.0.0.1" }, "# pinned names (secureclaw:egress.pinnedHosts)\n10.0.0.1 a.example.com\n10.0.0.2 b.example.com\n"],
+    ])("%j", (pinned, expected) => {
+        expect(renderHostsFile(pinned)).toBe(expected);
     });
 });

@@ -1,0 +1,173 @@
+import { StackFinding, StackResource, stackPolicy } from "./define";
+import { isTrue, isUnknown, j, list, roleOf, T } from "./util";
+
+/** Containers that may sit on the enclave network next to the agent. */
+export const ENCLAVE_MEMBERS = ["agent", "egress-proxy", "model-gateway"];
+
+interface Named {
+    res: StackResource;
+    role: string | undefined | null;
+    /** Names and IDs a reference may use for it. */
+    ids: string[];
+    /** False when preview does not know its name yet. */
+    known: boolean;
+}
+
+function index(resources: StackResource[], type: string): Named[] {
+    return resources
+        .filter((r) => r.type === type)
+        .map((res) => {
+            const ids: string[] = [];
+            let known = true;
+            for (const key of ["name", "id"]) {
+                const v = res.props[key];
+                if (typeof v === "string" && v !== "") {
+                    if (isUnknown(v)) known = key === "id" ? known : false;
+                    else ids.push(v);
+                }
+            }
+            if (ids.length === 0) known = false;
+            return { res, role: roleOf(res.props), ids, known };
+        });
+}
+
+type Resolved = { kind: "found"; item: Named } | { kind: "unknown" } | { kind: "undeclared" };
+
+function resolve(ref: unknown, items: Named[]): Resolved {
+    if (typeof ref !== "string" || isUnknown(ref)) return { kind: "unknown" };
+    const item = items.find((i) => i.ids.includes(ref));
+    if (item) return { kind: "found", item };
+    return items.some((i) => !i.known) ? { kind: "unknown" } : { kind: "undeclared" };
+}
+
+const PASSIVE_NETWORK_MODES = ["", "bridge", "default", "none", "host"];
+
+/** Network references of a container: networksAdvanced names, plus a networkMode naming a network. */
+function networkRefs(props: Record<string, any>): unknown[] {
+    const refs: unknown[] = (list<Record<string, any>>(props.networksAdvanced) ?? []).map((n) => (n && !isUnknown(n) ? n.name : n));
+    const mode = props.networkMode;
+    if (typeof mode === "string" && !isUnknown(mode) && !PASSIVE_NETWORK_MODES.includes(mode.toLowerCase()) && !mode.toLowerCase().startsWith("container:")) {
+        refs.push(mode);
+    }
+    return refs;
+}
+
+/**
+ * Who is on the enclave network: the agent joins the enclave and nothing
+ * else; only the agent, the egress proxy and the model gateway join it (vLLM
+ * in particular never does: its non-/v1 routes ignore --api-key).
+ */
+export function checkEnclaveMembership(resources: StackResource[]): StackFinding[] {
+    const out: StackFinding[] = [];
+    const networks = index(resources, T.network);
+    const enclaves = networks.filter((n) => n.role === "enclave");
+    const rolesKnown = networks.every((n) => n.role !== null);
+    for (const c of resources.filter((r) => r.type === T.container)) {
+        const role = roleOf(c.props);
+        if (role === null) continue;
+        const who = `${role ?? "unlabeled"} container ${j(c.name)}`;
+        if (role === "agent" && enclaves.length === 0 && rolesKnown) {
+            out.push({ urn: c.urn, message: `${who} has no enclave network to join: declare a docker.Network labeled secureclaw.role=enclave (internal: true) and attach the agent to it` });
+        }
+        for (const ref of networkRefs(c.props)) {
+            const r = resolve(ref, networks);
+            if (r.kind === "unknown") continue;
+            if (r.kind === "undeclared") {
+                if (role === "agent") {
+                    out.push({ urn: c.urn, message: `${who} is attached to network ${j(ref)}, which this stack does not declare: attach the agent to the stack's enclave network only` });
+                }
+                continue;
+            }
+            const netRole = r.item.role;
+            if (netRole === null) continue;
+            if (role === "agent" && netRole !== "enclave") {
+                out.push({
+                    urn: c.urn,
+                    message: `${who} is attached to the ${netRole ?? "unlabeled"} network ${j(ref)}: attach the agent to the enclave network only (remove this networksAdvanced entry); every other network is a way around the egress proxy`,
+                });
+            }
+            if (netRole === "enclave" && !ENCLAVE_MEMBERS.includes(role ?? "")) {
+                const why =
+                    role === "vllm"
+                        ? "the agent could reach vLLM's routes that --api-key does not protect (/health, /invocations, /tokenize, ...); attach vLLM to the model network only, behind the gateway"
+                        : `only ${ENCLAVE_MEMBERS.join(", ")} belong there`;
+                out.push({ urn: c.urn, message: `${who} must not join the enclave network ${j(ref)}: remove that networksAdvanced entry; ${why}` });
+            }
+        }
+    }
+    return out;
+}
+
+const FORBIDDEN_FOR_AGENT: Record<string, string> = {
+    "egress-config": "it holds the proxy's allowlist and rules, so the agent could widen its own egress",
+    "egress-log": "it holds the proxy's audit log, so the agent could erase its tracks",
+    "gateway-config": "it holds the model gateway's configuration, so the agent could reroute or unlock the gateway",
+    "hf-cache": "it holds the weights vLLM loads, so the agent could poison the model",
+};
+
+interface VolumeRef {
+    ref: unknown;
+    readOnly: unknown;
+    where: string;
+}
+
+function volumeRefs(props: Record<string, any>): VolumeRef[] {
+    const refs: VolumeRef[] = [];
+    (list<Record<string, any>>(props.volumes) ?? []).forEach((v, i) => {
+        if (!v || isUnknown(v) || v.volumeName === undefined || v.volumeName === null || v.volumeName === "") return;
+        refs.push({ ref: v.volumeName, readOnly: v.readOnly, where: `volumes[${i}]` });
+    });
+    (list<Record<string, any>>(props.mounts) ?? []).forEach((m, i) => {
+        if (!m || isUnknown(m) || typeof m.type !== "string" || m.type.toLowerCase() !== "volume") return;
+        if (m.source === undefined || m.source === null || m.source === "") return;
+        refs.push({ ref: m.source, readOnly: m.readOnly, where: `mounts[${i}]` });
+    });
+    return refs;
+}
+
+/**
+ * What the agent may mount: its workspace and state (writable) and its own
+ * config (read-only); never the proxy's or gateway's config, the proxy's log
+ * or the model cache.
+ */
+export function checkAgentVolumeAccess(resources: StackResource[]): StackFinding[] {
+    const out: StackFinding[] = [];
+    const volumes = index(resources, T.volume);
+    for (const c of resources.filter((r) => r.type === T.container && roleOf(r.props) === "agent")) {
+        const who = `agent container ${j(c.name)}`;
+        for (const { ref, readOnly, where } of volumeRefs(c.props)) {
+            const r = resolve(ref, volumes);
+            if (r.kind === "unknown") continue;
+            if (r.kind === "undeclared") {
+                out.push({ urn: c.urn, message: `${who} mounts volume ${j(ref)} (${where}), which this stack does not declare: mount only the stack's workspace, agent-state and agent-config volumes` });
+                continue;
+            }
+            const role = r.item.role;
+            if (role === null || role === undefined) continue;
+            if (role === "agent-config" && !isUnknown(readOnly) && !isTrue(readOnly)) {
+                out.push({ urn: c.urn, message: `${who} must mount the agent-config volume ${j(ref)} read-only: set readOnly: true on ${where}; a writable config lets a hijacked agent persist a backdoor` });
+            }
+            const why = FORBIDDEN_FOR_AGENT[role];
+            if (why) {
+                out.push({ urn: c.urn, message: `${who} must not mount the ${role} volume ${j(ref)}: remove ${where}; ${why}` });
+            }
+        }
+    }
+    return out;
+}
+
+export const enclaveMembership = stackPolicy({
+    name: "enclave-membership",
+    description:
+        "The agent joins the enclave network and no other; only the agent, the egress proxy and the model gateway join the enclave network (never vLLM or anything else).",
+    enforcementLevel: "mandatory",
+    check: (resources) => checkEnclaveMembership(resources),
+});
+
+export const agentVolumeAccess = stackPolicy({
+    name: "agent-volume-access",
+    description:
+        "The agent mounts only its workspace, its state and its config (read-only); never the proxy's config or log, the gateway's config or the model cache, and no volume the stack does not declare.",
+    enforcementLevel: "mandatory",
+    check: (resources) => checkAgentVolumeAccess(resources),
+});
