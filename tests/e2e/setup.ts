@@ -1,0 +1,185 @@
+/**
+ * Test-only surroundings of the end-to-end enclave: the key material, the
+ * stand-ins for the GPU host and for api.telegram.org, and the stack config
+ * that points the program at them. Used by the suite and by
+ * `npx ts-node tests/e2e/harness/cli.ts up|down e2e`.
+ */
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as net from "net";
+import * as path from "path";
+import { parse } from "yaml";
+import { REPO_ROOT } from "../support/program";
+import type { RealizeHooks } from "./harness";
+
+export const STACK = "e2e";
+export const PREFIX = `secureclaw-${STACK}`;
+const STACK_FILE = path.join(__dirname, "Pulumi.e2e.yaml");
+const MATERIALS = path.join(REPO_ROOT, ".e2e-state", "materials");
+
+/** Containers the suite adds around the enclave. Never part of the program. */
+export const STANDINS = {
+    gpuHost: { name: `${PREFIX}-standin-gpu-host`, image: "secureclaw-e2e/gpu-host:test", context: "gpu-host" },
+    telegram: { name: `${PREFIX}-standin-telegram`, image: "secureclaw-e2e/telegram-standin:test", context: "telegram-standin" },
+} as const;
+
+export interface Materials {
+    dir: string;
+    caPem: string;
+    sshPrivateKey: string;
+    sshPublicKey: string;
+    hostKeyPublic: string;
+}
+
+/** The e2e stack file's config, keyed without the namespace. */
+export function stackFile(): Record<string, any> {
+    const doc = parse(fs.readFileSync(STACK_FILE, "utf8")) as { config: Record<string, unknown> };
+    return Object.fromEntries(Object.entries(doc.config).map(([k, v]) => [k.replace(/^secureclaw:/, ""), v]));
+}
+
+export const GPU_HOST_IP: string = stackFile().gpu.host;
+export const TELEGRAM_IP: string = stackFile().egress.pinnedHosts["api.telegram.org"];
+
+function run(cmd: string, args: string[], opts: { input?: string; cwd?: string } = {}): string {
+    return execFileSync(cmd, args, { encoding: "utf8", stdio: ["pipe", "pipe", "pipe"], ...opts });
+}
+
+/** A test CA, a server certificate for the Telegram stand-in, an SSH client key and a pinned host key. Made once, kept in .e2e-state. */
+export function materials(): Materials {
+    const dir = MATERIALS;
+    const file = (name: string) => path.join(dir, name);
+    if (!fs.existsSync(file("done"))) {
+        fs.rmSync(dir, { recursive: true, force: true });
+        fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+        run("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30", "-subj", "/CN=SecureClaw e2e test CA", "-keyout", file("ca.key"), "-out", file("ca.crt")]);
+        fs.writeFileSync(file("san.cnf"), "subjectAltName=DNS:api.telegram.org,DNS:relay.e2e.test\n");
+        run("openssl", ["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=api.telegram.org", "-keyout", file("server.key"), "-out", file("server.csr")]);
+        run("openssl", ["x509", "-req", "-in", file("server.csr"), "-CA", file("ca.crt"), "-CAkey", file("ca.key"), "-CAcreateserial", "-days", "30", "-extfile", file("san.cnf"), "-out", file("server.crt")]);
+        fs.chmodSync(file("server.key"), 0o644); // read by the stand-in's unprivileged user; a throwaway test key
+        run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "secureclaw-e2e", "-f", file("id_ed25519")]);
+        run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "gpu-host", "-f", file("ssh_host_ed25519_key")]);
+        fs.writeFileSync(file("done"), "");
+    }
+    const read = (name: string) => fs.readFileSync(file(name), "utf8");
+    return {
+        dir,
+        caPem: read("ca.crt").trim(),
+        sshPrivateKey: read("id_ed25519"),
+        sshPublicKey: read("id_ed25519.pub").trim(),
+        hostKeyPublic: read("ssh_host_ed25519_key.pub").trim().split(" ").slice(0, 2).join(" "),
+    };
+}
+
+/** Fixed fake secrets for the e2e stack (they guard only this machine's test containers). */
+export const E2E_SECRETS = {
+    gatewayMasterKey: "sk-e2e-gateway-0f3b9c1e5d7a4b2c8e6f",
+    vllmApiKey: "e2e-vllm-key-7c2d9e4f1a3b5c6d",
+    telegramBotToken: "123456:E2E-agent-bot-token-abcdefghij",
+};
+
+export function buildStandinImages(): void {
+    for (const s of Object.values(STANDINS)) {
+        run("docker", ["build", "-q", "-t", s.image, path.join(__dirname, "images", s.context)]);
+    }
+}
+
+function removeContainer(name: string): void {
+    try {
+        run("docker", ["rm", "-f", name]);
+    } catch {
+        // already gone
+    }
+}
+
+async function waitForPort(host: string, port: number, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+        const ok = await new Promise<boolean>((resolve) => {
+            const socket = net.connect({ host, port, timeout: 1000 });
+            socket.once("connect", () => (socket.destroy(), resolve(true)));
+            socket.once("error", () => resolve(false));
+            socket.once("timeout", () => (socket.destroy(), resolve(false)));
+        });
+        if (ok) return;
+        if (Date.now() > deadline) throw new Error(`e2e setup: ${host}:${port} did not open within ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 250));
+    }
+}
+
+/** Starts both stand-ins on the program's egress network, at the addresses the stack file names. */
+export async function startStandins(egressNetwork: string, m: Materials): Promise<void> {
+    removeContainer(STANDINS.gpuHost.name);
+    removeContainer(STANDINS.telegram.name);
+    const logDir = path.join(m.dir, "telegram-log");
+    fs.mkdirSync(logDir, { recursive: true });
+    fs.chmodSync(logDir, 0o777);
+    for (const f of fs.readdirSync(logDir)) fs.rmSync(path.join(logDir, f));
+    run("docker", [
+        "create", "--name", STANDINS.gpuHost.name, "--network", egressNetwork, "--ip", GPU_HOST_IP,
+        "--label", "secureclaw.e2e=standin", "-e", `AUTHORIZED_KEY=${m.sshPublicKey}`, STANDINS.gpuHost.image,
+    ]);
+    // The host key is fixed so the stack can pin it (gpu.sshHostKey).
+    run("docker", ["cp", path.join(m.dir, "ssh_host_ed25519_key"), `${STANDINS.gpuHost.name}:/etc/ssh/ssh_host_ed25519_key`]);
+    run("docker", ["cp", path.join(m.dir, "ssh_host_ed25519_key.pub"), `${STANDINS.gpuHost.name}:/etc/ssh/ssh_host_ed25519_key.pub`]);
+    run("docker", ["start", STANDINS.gpuHost.name]);
+    run("docker", [
+        "run", "-d", "--name", STANDINS.telegram.name, "--network", egressNetwork, "--ip", TELEGRAM_IP,
+        "--label", "secureclaw.e2e=standin", "--read-only", "--cap-drop", "ALL",
+        "-v", `${m.dir}:/certs:ro`, "-v", `${logDir}:/log`, STANDINS.telegram.image,
+    ]);
+    await Promise.all([waitForPort(GPU_HOST_IP, 22, 30_000), waitForPort(TELEGRAM_IP, 443, 30_000)]);
+}
+
+export function telegramRequests(): Array<Record<string, any>> {
+    const file = path.join(MATERIALS, "telegram-log", "requests.jsonl");
+    if (!fs.existsSync(file)) return [];
+    return fs.readFileSync(file, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
+}
+
+/** The e2e stack config with run-time material filled in, plus `paths` overrides (`a.b` keys). */
+export function e2eConfig(m: Materials, paths: Record<string, unknown> = {}): Record<string, unknown> {
+    const config = stackFile();
+    config.gpu = { ...config.gpu, sshHostKey: m.hostKeyPublic };
+    config.agent = { ...config.agent, extraCaCertificates: m.caPem };
+    for (const [dotted, value] of Object.entries(paths)) {
+        const keys = dotted.split(".");
+        let node = config;
+        for (const key of keys.slice(0, -1)) node = node[key] = { ...(node[key] ?? {}) };
+        node[keys[keys.length - 1]] = value;
+    }
+    return config;
+}
+
+/** Hooks that start the stand-ins as soon as the program has created its egress network. */
+export function standinHooks(m: Materials): RealizeHooks {
+    return {
+        afterCreate: async (type, _name, state) => {
+            if (type === "docker:index/network:Network" && state.outputs.name === `${PREFIX}-egress`) {
+                await startStandins(state.outputs.name, m);
+            }
+        },
+        beforeDelete: async (type, _name, record) => {
+            if (type === "docker:index/network:Network" && record.outputs?.name === `${PREFIX}-egress`) {
+                removeContainer(STANDINS.gpuHost.name);
+                removeContainer(STANDINS.telegram.name);
+            }
+        },
+    };
+}
+
+/** For harness/cli.ts: `up e2e` / `down e2e`. */
+export async function prepareE2E(stack: string) {
+    if (stack !== STACK) throw new Error(`tests/e2e/setup.ts prepares the "${STACK}" stack, not "${stack}"`);
+    buildStandinImages();
+    const m = materials();
+    return {
+        config: e2eConfig(m),
+        secrets: { ...E2E_SECRETS, sshPrivateKey: m.sshPrivateKey },
+        hooks: standinHooks(m),
+    };
+}
+
+export async function teardownE2E(): Promise<void> {
+    removeContainer(STANDINS.gpuHost.name);
+    removeContainer(STANDINS.telegram.name);
+}

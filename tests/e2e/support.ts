@@ -1,0 +1,95 @@
+/** Small helpers for the end-to-end suite: docker exec, probes, waiting, and the attack tally. */
+import { execFile, execFileSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+
+const PROBE = fs.readFileSync(path.join(__dirname, "probes", "probe.py"), "utf8");
+
+export interface ExecResult {
+    code: number;
+    stdout: string;
+    stderr: string;
+}
+
+/** Runs a command, never through a shell; resolves with its exit code instead of throwing. */
+export function sh(cmd: string, args: string[], input?: string, timeoutMs = 120_000): Promise<ExecResult> {
+    return new Promise((resolve) => {
+        const child = execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 32 * 1024 * 1024 }, (err, stdout, stderr) => {
+            const code = err ? (typeof (err as any).code === "number" ? (err as any).code : 1) : 0;
+            resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+        });
+        if (input !== undefined) child.stdin!.end(input);
+    });
+}
+
+export function docker(...args: string[]): string {
+    return execFileSync("docker", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+}
+
+export function engineAvailable(): string | undefined {
+    try {
+        docker("info", "--format", "{{.ServerVersion}}");
+        return undefined;
+    } catch (err) {
+        return `no Docker engine answers (${String((err as Error).message).split("\n")[0]})`;
+    }
+}
+
+/**
+ * Runs probe.py inside a container (the agent by default) and parses its JSON.
+ * `env` entries are prefixed as `env -u NAME` (unset) or `NAME=value`.
+ */
+export async function probe(container: string, command: string, args: string[] = [], env: string[] = []): Promise<any> {
+    const result = await sh("docker", ["exec", "-i", container, "env", ...env, "python3", "-", command, ...args], PROBE);
+    const line = result.stdout.trim().split("\n").pop() ?? "";
+    try {
+        return JSON.parse(line);
+    } catch {
+        throw new Error(`probe ${command} ${args.join(" ")} printed no JSON (exit ${result.code}): ${result.stdout}${result.stderr}`);
+    }
+}
+
+/** Like probe, in a throwaway container from `image` on `network` (controls that show a probe can succeed). */
+export async function probeFrom(image: string, network: string, command: string, args: string[] = []): Promise<any> {
+    const result = await sh("docker", ["run", "--rm", "-i", "--network", network, "--entrypoint", "python3", image, "-", command, ...args], PROBE);
+    return JSON.parse(result.stdout.trim().split("\n").pop() ?? "{}");
+}
+
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number, everyMs = 1000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    let last: unknown;
+    for (;;) {
+        try {
+            const value = await fn();
+            if (value !== undefined && value !== false) return value;
+        } catch (err) {
+            last = err;
+        }
+        if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+        await new Promise((r) => setTimeout(r, everyMs));
+    }
+}
+
+export function containerId(name: string): string {
+    return docker("inspect", "-f", "{{.Id}}", name);
+}
+
+export function health(name: string): string {
+    return docker("inspect", "-f", "{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}", name);
+}
+
+/** The attack tally printed at the end of the run. */
+export class Tally {
+    private readonly rows: Array<{ attack: string; blocked: boolean; detail: string }> = [];
+    readonly notes: string[] = [];
+
+    record(attack: string, blocked: boolean, detail: unknown): void {
+        this.rows.push({ attack, blocked, detail: typeof detail === "string" ? detail : JSON.stringify(detail) });
+    }
+
+    summary(): string {
+        const blocked = this.rows.filter((r) => r.blocked).length;
+        const lines = this.rows.map((r) => `  ${r.blocked ? "BLOCKED" : "OPEN   "} ${r.attack}  ${r.detail.slice(0, 160)}`);
+        return [`SecureClaw e2e: ${this.rows.length} attacks tried, ${blocked} blocked`, ...lines, ...this.notes.map((n) => `  note: ${n}`)].join("\n");
+    }
+}
