@@ -48,6 +48,12 @@ export const OPENCLAW_PORT = 18789;
 const GATEWAY_KEY_ENV = "SECURECLAW_GATEWAY_KEY";
 const TELEGRAM_TOKEN_ENV = "TELEGRAM_BOT_TOKEN";
 const EXTRA_CA = "ca/extra.pem";
+/** Skill folders OpenClaw reads besides ours; each gets an empty read-only mount. */
+export const SHADOWING_SKILL_DIRS = [
+    `${AGENT_PATHS.workspace}/skills`,
+    `${AGENT_PATHS.workspace}/.agents/skills`,
+    `${AGENT_PATHS.state}/skills`,
+];
 
 /**
  * The agent box: OpenClaw with the Aider skill, on the enclave network only.
@@ -109,7 +115,9 @@ export class AgentBox extends pulumi.ComponentResource {
                 { path: "skills/aider/run-aider.sh", content: renderAiderWrapper(skillInput), executable: true },
                 { path: "aider/model.metadata.json", content: renderAiderModelMetadata(skillInput) },
                 { path: "aider/model.settings.yml", content: renderAiderModelSettings(skillInput) },
-                { path: EXTRA_CA, content: args.agent.extraCaCertificates ?? "" },
+                // Always present, so no stale CA outlives its removal from config
+                // (the provider refuses an empty upload, hence the comment line).
+                { path: EXTRA_CA, content: args.agent.extraCaCertificates ?? "# no extra CA certificates\n" },
             ],
         }, { parent: this });
 
@@ -134,8 +142,9 @@ export class AgentBox extends pulumi.ComponentResource {
                 `OPENCLAW_STATE_DIR=${AGENT_PATHS.state}`,
                 // Refuse every config writer: the agent must not rewrite its own rules.
                 "OPENCLAW_CONFIG_READONLY=1",
-                // No update checks, telemetry or LAN discovery.
+                // No update checks, telemetry, helper downloads or LAN discovery.
                 "OPENCLAW_NO_AUTO_UPDATE=1",
+                "OPENCLAW_OFFLINE=1",
                 "OPENCLAW_DISABLE_BONJOUR=1",
                 "DO_NOT_TRACK=1",
                 `HOME=${AGENT_PATHS.home}`,
@@ -151,6 +160,10 @@ export class AgentBox extends pulumi.ComponentResource {
             tmpfs: {
                 "/tmp": tmpfs(512, "noexec"),
                 [AGENT_PATHS.home]: tmpfs(256, `uid=${AGENT_UID},gid=${AGENT_UID}`),
+                // OpenClaw also loads skills from the workspace and the state
+                // dir, and those win over ours: an empty read-only mount on each
+                // keeps a hijacked agent from shadowing the Aider skill.
+                ...Object.fromEntries(SHADOWING_SKILL_DIRS.map((dir) => [dir, "ro,nosuid,nodev,noexec,size=1k"])),
             },
             memory: args.agent.memoryMb,
             memorySwap: args.agent.memoryMb,

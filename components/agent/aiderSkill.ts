@@ -43,6 +43,9 @@ export interface AiderSkillInput {
 export type AiderEditFormat = "diff" | "whole" | "udiff" | "diff-fenced";
 
 export const AIDER_SKILL_NAME = "aider";
+/** exec tool parameters the skill tells the agent to use (2026.9.6 caps yieldMs at 120000). */
+export const EXEC_YIELD_MS = 120_000;
+export const EXEC_TIMEOUT_SECONDS = 1_200;
 const DEFAULT_EDIT_FORMAT: AiderEditFormat = "diff";
 const DEFAULT_REQUEST_TIMEOUT = 600;
 
@@ -187,10 +190,15 @@ ${w} <repo-dir> "<instruction>" [file ...]
 - \`[file ...]\`: optional paths, relative to \`<repo-dir>\`, of the files to edit.
   Name them when you know them; Aider finds others through its repository map.
 
+A run takes from seconds to many minutes. Let \`exec\` wait for it: pass
+\`yieldMs: ${EXEC_YIELD_MS}\` (the most \`exec\` allows; the default moves a command to
+the background after 10 seconds) and \`timeoutSeconds: ${EXEC_TIMEOUT_SECONDS}\`. If \`exec\` still reports
+the command as running, wait for it with the \`process\` tool (poll that session);
+do not start a second run on the same repository.
+
 It runs once and exits: exit status 0 means Aider finished, 2 means the
 wrapper refused the arguments (the message says why), anything else is an
-Aider failure (read its output). A run can take minutes; give \`exec\` a long
-timeout instead of running it in the background and polling.
+Aider failure (read its output).
 
 ## After it runs
 

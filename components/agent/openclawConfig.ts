@@ -15,6 +15,11 @@
  * "configured but unavailable" and the feature stays off (measured for both
  * the provider key and the Telegram token): OpenClaw never sends the literal
  * `${VAR}` text as a credential.
+ *
+ * One start-up request no key turns off in 2026.9.6: after "ready", the
+ * gateway prefetches the ClawHub plugin feed (https://clawhub.ai/v1/feeds/plugins,
+ * a plugin-dashboard prewarm). It resolves the name itself first, so inside
+ * the enclave it dies at DNS; the proxy would refuse it too.
  */
 
 /** The one model the agent may use, as the gateway serves it. */
@@ -92,6 +97,10 @@ export const DENIED_TOOLS: readonly string[] = [
     "skill_workshop",
     // Remote Python on xAI's servers.
     "code_execution",
+    // Asks the human for credentials into OpenClaw's store (a phishing prompt
+    // for a hijacked agent); the store's only consumer, the secret egress
+    // proxy, is off here. Enabled by default in 2026.9.6.
+    "secrets",
 ];
 
 /**

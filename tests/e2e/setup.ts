@@ -153,6 +153,11 @@ export function e2eConfig(m: Materials, paths: Record<string, unknown> = {}): Re
 /** Hooks that start the stand-ins as soon as the program has created its egress network. */
 export function standinHooks(m: Materials): RealizeHooks {
     return {
+        // The launch does not depend on the egress network in the program (a
+        // real GPU host is just there); here its stand-in is started with it.
+        beforeApply: async (type, _name, _action, _inputs, ctx) => {
+            if (type === "command:remote:Command") await ctx.realized("secureclaw-networks-egress");
+        },
         afterCreate: async (type, _name, state) => {
             if (type === "docker:index/network:Network" && state.outputs.name === `${PREFIX}-egress`) {
                 await startStandins(state.outputs.name, m);

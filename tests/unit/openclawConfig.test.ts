@@ -108,7 +108,7 @@ describe("renderOpenClawConfig: settings that hold with or without Telegram", ()
         });
         test(`${name}: every denied tool is in tools.deny`, () => {
             const deny = get(render(input).json, "tools.deny") as string[];
-            for (const t of ["group:ui", "group:nodes", "group:web", "gateway", "plugins", "openclaw", "skill_workshop", "code_execution"]) {
+            for (const t of ["group:ui", "group:nodes", "group:web", "gateway", "plugins", "openclaw", "skill_workshop", "code_execution", "secrets"]) {
                 expect(deny).toContain(t);
             }
             expect(deny).toEqual([...DENIED_TOOLS]);

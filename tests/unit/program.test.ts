@@ -71,6 +71,12 @@ describe.each(["dev", "dgx"])("stack %s: the agent box", (stack) => {
         expect(agent().inputs.tmpfs["/home/node"]).toMatch(/uid=1000,gid=1000/);
     });
 
+    test("the skill folders OpenClaw would prefer over ours are empty read-only mounts", () => {
+        for (const dir of ["/workspace/skills", "/workspace/.agents/skills", "/var/lib/openclaw/skills"]) {
+            expect(agent().inputs.tmpfs[dir]).toMatch(/^ro,/);
+        }
+    });
+
     test("memory and CPU come from the stack", () => {
         const agentConfig = (stackFileConfig(stack).agent ?? {}) as { memoryMb?: number; cpus?: number };
         expect(agent().inputs.memory).toBe(agentConfig.memoryMb ?? 4096);
@@ -97,6 +103,7 @@ describe.each(["dev", "dgx"])("stack %s: the agent box", (stack) => {
             OPENCLAW_CONFIG_PATH: "/etc/openclaw/openclaw.json",
             OPENCLAW_STATE_DIR: "/var/lib/openclaw",
             OPENCLAW_NO_AUTO_UPDATE: "1",
+            OPENCLAW_OFFLINE: "1",
             OPENCLAW_DISABLE_BONJOUR: "1",
             DO_NOT_TRACK: "1",
         });

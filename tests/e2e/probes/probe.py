@@ -191,10 +191,54 @@ def selfcheck():
     )
 
 
+def _percentiles(samples):
+    samples = sorted(samples)
+    pick = lambda q: round(samples[min(len(samples) - 1, int(q * len(samples)))] * 1000, 2)
+    return {"n": len(samples), "p50_ms": pick(0.50), "p95_ms": pick(0.95), "max_ms": round(samples[-1] * 1000, 2)}
+
+
+def bench_tls(n, host, address, cafile, mode):
+    """n fresh connections, each: (CONNECT through the proxy or direct TCP) + TLS + one GET."""
+    ctx = ssl.create_default_context(cafile=cafile)
+    samples = []
+    for _ in range(int(n)):
+        start = time.perf_counter()
+        if mode == "proxy":
+            sock, status = _proxy_connect(host, 443)
+            assert " 200" in status, status
+        else:
+            sock = socket.create_connection((address, 443), timeout=5)
+        tls = ctx.wrap_socket(sock, server_hostname=host)
+        tls.sendall(f"GET /bot1:bench/getMe HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+        while tls.recv(65536):
+            pass
+        tls.close()
+        samples.append(time.perf_counter() - start)
+    out(**_percentiles(samples))
+
+
+def bench_chat(n, url, key, model):
+    """n chat completions (non-streaming) against an OpenAI-style endpoint; `key` is the key itself."""
+    import urllib.request
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    body = json.dumps({"model": model, "messages": [{"role": "user", "content": "ping"}], "max_tokens": 16}).encode()
+    samples = []
+    for _ in range(int(n)):
+        req = urllib.request.Request(url, data=body, method="POST")
+        req.add_header("Content-Type", "application/json")
+        req.add_header("Authorization", f"Bearer {os.environ.get(key, key)}")
+        start = time.perf_counter()
+        with opener.open(req, timeout=30) as resp:
+            resp.read()
+        samples.append(time.perf_counter() - start)
+    out(**_percentiles(samples))
+
+
 COMMANDS = {
     "tcp": tcp, "tcp6": tcp6, "resolve": resolve, "connect": connect,
     "http-via-proxy": http_via_proxy, "tls-via-proxy": tls_via_proxy,
     "http": http, "forkbomb": forkbomb, "selfcheck": selfcheck,
+    "bench-tls": bench_tls, "bench-chat": bench_chat,
 }
 
 if __name__ == "__main__":
