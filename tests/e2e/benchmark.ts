@@ -62,7 +62,7 @@ async function main(): Promise<void> {
     const direct: any[] = [];
     for (let i = 0; i < ROUNDS; i++) {
         viaProxy.push(await probe(AGENT, "bench-tls", [String(PER_ROUND), "api.telegram.org", TELEGRAM_IP, "/etc/openclaw/ca/extra.pem", "proxy"]));
-        direct.push(await baselineProbe(agentImage, m.dir, "bench-tls", [String(PER_ROUND), "api.telegram.org", TELEGRAM_IP, "/certs/ca.crt", "direct"]));
+        direct.push(await baselineProbe(agentImage, path.join(m.dir, "tls"), "bench-tls", [String(PER_ROUND), "api.telegram.org", TELEGRAM_IP, "/certs/ca.crt", "direct"]));
     }
     figures.push(["CONNECT+TLS+GET through Squid (agent)", merge(viaProxy)]);
     figures.push(["same, direct from the egress network (baseline)", merge(direct)]);
@@ -71,7 +71,7 @@ async function main(): Promise<void> {
     const vllm: any[] = [];
     for (let i = 0; i < ROUNDS; i++) {
         gateway.push(await probe(AGENT, "bench-chat", [String(PER_ROUND), "http://model-gateway:4000/v1/chat/completions", "SECURECLAW_GATEWAY_KEY", "secureclaw-model"]));
-        vllm.push(await baselineProbe(agentImage, m.dir, "bench-chat", [String(PER_ROUND), `http://${GPU_HOST_IP}:8000/v1/chat/completions`, E2E_SECRETS.vllmApiKey, "qwen3-4b"]));
+        vllm.push(await baselineProbe(agentImage, path.join(m.dir, "tls"), "bench-chat", [String(PER_ROUND), `http://${GPU_HOST_IP}:8000/v1/chat/completions`, E2E_SECRETS.vllmApiKey, "qwen3-4b"]));
     }
     figures.push(["chat completion through LiteLLM (agent)", merge(gateway)]);
     figures.push(["same, direct to the vLLM stand-in (baseline)", merge(vllm)]);

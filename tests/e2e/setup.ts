@@ -40,7 +40,7 @@ export function stackFile(): Record<string, any> {
 export const GPU_HOST_IP: string = stackFile().gpu.host;
 export const TELEGRAM_IP: string = stackFile().egress.pinnedHosts["api.telegram.org"];
 
-function run(cmd: string, args: string[], opts: { input?: string; cwd?: string } = {}): string {
+function run(cmd: string, args: string[], opts: { input?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}): string {
     return execFileSync(cmd, args, { encoding: "utf8", stdio: ["pipe", "pipe", "pipe"], ...opts });
 }
 
@@ -55,9 +55,14 @@ export function materials(): Materials {
         fs.writeFileSync(file("san.cnf"), "subjectAltName=DNS:api.telegram.org,DNS:relay.e2e.test\n");
         run("openssl", ["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=api.telegram.org", "-keyout", file("server.key"), "-out", file("server.csr")]);
         run("openssl", ["x509", "-req", "-in", file("server.csr"), "-CA", file("ca.crt"), "-CAkey", file("ca.key"), "-CAcreateserial", "-days", "30", "-extfile", file("san.cnf"), "-out", file("server.crt")]);
-        fs.chmodSync(file("server.key"), 0o644); // read by the stand-in's unprivileged user; a throwaway test key
+        // What the stand-in (an unprivileged user) reads: a throwaway test key.
+        fs.mkdirSync(file("tls"), { mode: 0o755 });
+        for (const name of ["ca.crt", "server.crt", "server.key"]) fs.copyFileSync(file(name), file(`tls/${name}`));
+        fs.chmodSync(file("tls/server.key"), 0o644);
+        fs.chmodSync(dir, 0o711);
         run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "secureclaw-e2e", "-f", file("id_ed25519")]);
-        run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "gpu-host", "-f", file("ssh_host_ed25519_key")]);
+        fs.mkdirSync(file("hostkey"));
+        run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "gpu-host", "-f", file("hostkey/ssh_host_ed25519_key")]);
         fs.writeFileSync(file("done"), "");
     }
     const read = (name: string) => fs.readFileSync(file(name), "utf8");
@@ -66,7 +71,7 @@ export function materials(): Materials {
         caPem: read("ca.crt").trim(),
         sshPrivateKey: read("id_ed25519"),
         sshPublicKey: read("id_ed25519.pub").trim(),
-        hostKeyPublic: read("ssh_host_ed25519_key.pub").trim().split(" ").slice(0, 2).join(" "),
+        hostKeyPublic: read("hostkey/ssh_host_ed25519_key.pub").trim().split(" ").slice(0, 2).join(" "),
     };
 }
 
@@ -79,7 +84,9 @@ export const E2E_SECRETS = {
 
 export function buildStandinImages(): void {
     for (const s of Object.values(STANDINS)) {
-        run("docker", ["build", "-q", "-t", s.image, path.join(__dirname, "images", s.context)]);
+        // The classic builder: these need no build secrets, and it works with
+        // any docker CLI (a newer CLI without buildx can't use BuildKit).
+        run("docker", ["build", "-q", "-t", s.image, path.join(__dirname, "images", s.context)], { env: { ...process.env, DOCKER_BUILDKIT: "0" } });
     }
 }
 
@@ -118,14 +125,14 @@ export async function startStandins(egressNetwork: string, m: Materials): Promis
         "create", "--name", STANDINS.gpuHost.name, "--network", egressNetwork, "--ip", GPU_HOST_IP,
         "--label", "secureclaw.e2e=standin", "-e", `AUTHORIZED_KEY=${m.sshPublicKey}`, STANDINS.gpuHost.image,
     ]);
-    // The host key is fixed so the stack can pin it (gpu.sshHostKey).
-    run("docker", ["cp", path.join(m.dir, "ssh_host_ed25519_key"), `${STANDINS.gpuHost.name}:/etc/ssh/ssh_host_ed25519_key`]);
-    run("docker", ["cp", path.join(m.dir, "ssh_host_ed25519_key.pub"), `${STANDINS.gpuHost.name}:/etc/ssh/ssh_host_ed25519_key.pub`]);
+    // The host key is fixed so the stack can pin it (gpu.sshHostKey); the
+    // stand-in's entrypoint keeps a key it finds in /run/gpu-host.
+    run("docker", ["cp", `${path.join(m.dir, "hostkey")}/.`, `${STANDINS.gpuHost.name}:/run/gpu-host`]);
     run("docker", ["start", STANDINS.gpuHost.name]);
     run("docker", [
         "run", "-d", "--name", STANDINS.telegram.name, "--network", egressNetwork, "--ip", TELEGRAM_IP,
         "--label", "secureclaw.e2e=standin", "--read-only", "--cap-drop", "ALL",
-        "-v", `${m.dir}:/certs:ro`, "-v", `${logDir}:/log`, STANDINS.telegram.image,
+        "-v", `${path.join(m.dir, "tls")}:/certs:ro`, "-v", `${logDir}:/log`, STANDINS.telegram.image,
     ]);
     await Promise.all([waitForPort(GPU_HOST_IP, 22, 30_000), waitForPort(TELEGRAM_IP, 443, 30_000)]);
 }
