@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Lints the GitHub Actions workflows with actionlint (pinned), with its
-# shellcheck integration for `run:` scripts when shellcheck is available.
+# Uses shellcheck integration for `run:` scripts when shellcheck is available.
 # Exits non-zero on any finding.
 #
 #   scripts/lint-workflows.sh            # lint .github/workflows

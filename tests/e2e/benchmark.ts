@@ -15,7 +15,7 @@
  * only what the enclave adds.
  */
 import { destroy, realize } from "./harness";
-import { E2E_SECRETS, GPU_HOST_IP, PREFIX, STACK, TELEGRAM_IP, buildStandinImages, e2eConfig, materials, standinHooks, teardownE2E } from "./setup";
+import { E2E_SECRETS, GPU_HOST_IP, PREFIX, STACK, TELEGRAM_IP, buildStandinImages, destroyHooks, e2eConfig, materials, standinHooks, teardownE2E } from "./setup";
 import { docker, health, probe, sh, waitFor } from "./support";
 import * as fs from "fs";
 import * as path from "path";
@@ -49,8 +49,8 @@ async function main(): Promise<void> {
     const up = (paths: Record<string, unknown> = {}) => realize(STACK, e2eConfig(m, paths), secrets, standinHooks(m));
     const figures: Array<[string, string]> = [];
 
+    await destroy(STACK, { purgeRetained: true, hooks: destroyHooks() });
     await teardownE2E();
-    await destroy(STACK, { purgeRetained: true });
     let t = Date.now();
     const first = await up();
     const realized = Date.now() - t;
@@ -109,8 +109,8 @@ async function main(): Promise<void> {
     console.log("\nSecureClaw e2e benchmark (vLLM is a stand-in: no GPU, no model time)\n");
     for (const [what, value] of figures) console.log(`  ${what.padEnd(52)} ${value}`);
     if (process.env.SECURECLAW_E2E_KEEP !== "1") {
+        await destroy(STACK, { purgeRetained: true, hooks: destroyHooks() });
         await teardownE2E();
-        await destroy(STACK, { purgeRetained: true });
     }
 }
 

@@ -13,8 +13,9 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { destroy, leftovers, realize, RealizeResult } from "./harness";
-import { E2E_SECRETS, GPU_HOST_IP, Materials, PREFIX, STACK, STANDINS, TELEGRAM_IP, buildStandinImages, e2eConfig, materials, standinHooks, teardownE2E, telegramRequests } from "./setup";
+import { REPO_ROOT } from "../support/program";
+import { destroy, leftovers, purgeLabelled, realize, RealizeResult } from "./harness";
+import { E2E_SECRETS, GPU_HOST_IP, Materials, PREFIX, STACK, STANDINS, TELEGRAM_IP, buildStandinImages, destroyHooks, e2eConfig, materials, standinHooks, teardownE2E, telegramRequests } from "./setup";
 import { containerId, docker, engineAvailable, health, probe, probeFrom, sh, Tally, waitFor } from "./support";
 
 const missingEngine = engineAvailable();
@@ -36,6 +37,18 @@ let m: Materials;
 let secrets: Record<string, string>;
 let first: RealizeResult;
 
+/** Destroys what an earlier run left, even when its stand-ins are gone (then the remote stop can't run). */
+async function clean(): Promise<void> {
+    try {
+        await destroy(STACK, { purgeRetained: true, hooks: destroyHooks() });
+    } catch (err) {
+        console.log(`e2e: destroy of a previous run failed (${String(err).split("\n")[0]}); removing by label`);
+        await purgeLabelled(PREFIX);
+        fs.rmSync(path.join(REPO_ROOT, ".e2e-state", `${STACK}.json`), { force: true });
+    }
+    await teardownE2E();
+}
+
 async function up(paths: Record<string, unknown> = {}): Promise<RealizeResult> {
     return realize(STACK, e2eConfig(m, paths), secrets, standinHooks(m));
 }
@@ -53,8 +66,7 @@ suite("SecureClaw enclave on a real Docker engine", () => {
         buildStandinImages();
         m = materials();
         secrets = { ...E2E_SECRETS, sshPrivateKey: m.sshPrivateKey };
-        await teardownE2E();
-        await destroy(STACK, { purgeRetained: true });
+        await clean();
         const started = Date.now();
         first = await up();
         await waitFor("the agent to be healthy", async () => health(AGENT) === "healthy" || undefined, 3 * MINUTE, 2000);
@@ -63,10 +75,7 @@ suite("SecureClaw enclave on a real Docker engine", () => {
 
     afterAll(async () => {
         console.log(tally.summary());
-        if (process.env.SECURECLAW_E2E_KEEP !== "1" && !missingEngine) {
-            await teardownE2E();
-            await destroy(STACK, { purgeRetained: true });
-        }
+        if (process.env.SECURECLAW_E2E_KEEP !== "1" && !missingEngine) await clean();
     }, 10 * MINUTE);
 
     describe("the program realized what it declared", () => {
@@ -80,6 +89,19 @@ suite("SecureClaw enclave on a real Docker engine", () => {
             expect(Object.keys(info.NetworkSettings.Networks)).toEqual([`${PREFIX}-enclave`]);
             expect(info.NetworkSettings.Ports ?? {}).toEqual({});
             expect(info.Config.User).toBe("1000:1000");
+        });
+
+        test("vLLM was launched over SSH with its key from the environment, published on one address only", async () => {
+            const [launch] = await gpuHostLaunches();
+            expect(launch).toMatchObject({
+                name: VLLM_ON_GPU_HOST,
+                vllm_api_key_from_env: true,
+                api_key_in_vllm_args: false,
+                secret_env_given_literally: [],
+                binds_all_interfaces: false,
+                publish: { addr: GPU_HOST_IP, host_port: 8000, container_port: 8000 },
+            });
+            expect(launch.env_names).toEqual(expect.arrayContaining(["VLLM_API_KEY", "HF_TOKEN"]));
         });
 
         test("the enclave bridge has no address on the host (inhibit_ipv4), so no gateway to talk to", () => {
@@ -329,7 +351,7 @@ suite("SecureClaw enclave on a real Docker engine", () => {
             const result = await up({ "model.size": "medium" });
             const launches = await gpuHostLaunches();
             expect(launches.length).toBe(before + 1);
-            const args: string[] = launches[launches.length - 1].args;
+            const args: string[] = launches[launches.length - 1].vllm_args;
             expect(args[args.indexOf("--model") + 1]).toBe("Qwen/Qwen3-14B");
             expect(args[args.indexOf("--served-model-name") + 1]).toBe("qwen3-14b");
             expect(containerId(AGENT)).toBe(agentId);
@@ -340,6 +362,7 @@ suite("SecureClaw enclave on a real Docker engine", () => {
         });
 
         test("vLLM down: the agent gets a clear error from the gateway and keeps running", async () => {
+            await waitFor("the gateway", async () => health(GATEWAY) === "healthy" || undefined, 3 * MINUTE, 2000);
             await sh("docker", ["exec", STANDINS.gpuHost.name, "docker", "rm", "-f", VLLM_ON_GPU_HOST]);
             const r = await chat("is anyone there?");
             expect(r.code).toBeGreaterThanOrEqual(500);
@@ -349,8 +372,8 @@ suite("SecureClaw enclave on a real Docker engine", () => {
         });
 
         test("teardown leaves no container, network or volume behind", async () => {
+            await destroy(STACK, { purgeRetained: true, hooks: destroyHooks() });
             await teardownE2E();
-            await destroy(STACK, { purgeRetained: true });
             const left = await leftovers(PREFIX);
             expect(left).toEqual({ containers: [], networks: [], volumes: [] });
         });

@@ -157,9 +157,19 @@ export function e2eConfig(m: Materials, paths: Record<string, unknown> = {}): Re
     return config;
 }
 
+/** Removes the stand-ins right before the program's egress network is deleted (they are attached to it). */
+export function destroyHooks(): Pick<RealizeHooks, "beforeDelete"> {
+    return {
+        beforeDelete: async (type, _name, record) => {
+            if (type === "docker:index/network:Network" && record.outputs?.name === `${PREFIX}-egress`) await teardownE2E();
+        },
+    };
+}
+
 /** Hooks that start the stand-ins as soon as the program has created its egress network. */
 export function standinHooks(m: Materials): RealizeHooks {
     return {
+        ...destroyHooks(),
         // The launch does not depend on the egress network in the program (a
         // real GPU host is just there); here its stand-in is started with it.
         beforeApply: async (type, _name, _action, _inputs, ctx) => {
@@ -168,12 +178,6 @@ export function standinHooks(m: Materials): RealizeHooks {
         afterCreate: async (type, _name, state) => {
             if (type === "docker:index/network:Network" && state.outputs.name === `${PREFIX}-egress`) {
                 await startStandins(state.outputs.name, m);
-            }
-        },
-        beforeDelete: async (type, _name, record) => {
-            if (type === "docker:index/network:Network" && record.outputs?.name === `${PREFIX}-egress`) {
-                removeContainer(STANDINS.gpuHost.name);
-                removeContainer(STANDINS.telegram.name);
             }
         },
     };

@@ -16,9 +16,10 @@
  *       starts the test stand-ins (fake GPU host, Telegram stand-in, ...) and
  *       returns the stack config (keys without the `secureclaw:` namespace),
  *       the secret config values, and realize() hooks (see realize.ts);
+ *   destroyHooks?(stack): { beforeDelete }
+ *       hooks for `down` (e.g. detach stand-ins before their network goes);
  *   teardownE2E?(stack): Promise<void>
- *       removes the stand-ins; `down` calls it before destroying the stack
- *       (a network can't be removed while a stand-in is still attached).
+ *       removes the stand-ins; `down` calls it after destroying the stack.
  *
  * Without a setup module, a stack with a Pulumi.<stack>.yaml runs with that
  * file's config and the unit tests' fake secrets (README setup).
@@ -42,6 +43,7 @@ export interface E2ESetup {
 export interface E2ESetupModule {
     prepareE2E(stack: string): Promise<E2ESetup> | E2ESetup;
     teardownE2E?(stack: string): Promise<void> | void;
+    destroyHooks?(stack: string): Promise<Pick<RealizeHooks, "beforeDelete">> | Pick<RealizeHooks, "beforeDelete">;
 }
 
 const DEFAULT_SETUP = path.join(REPO_ROOT, "tests", "e2e", "setup.ts");
@@ -124,8 +126,12 @@ async function main(): Promise<void> {
         }
         case "down": {
             const mod = loadSetupModule(flags.get("setup"));
+            // Stand-ins stay up while the program's resources are deleted (a
+            // remote delete still needs its host); the setup's destroy hooks
+            // detach them before their network goes, teardown removes the rest.
+            const hooks = await mod?.destroyHooks?.(target);
+            const result = await destroy(target, { purgeRetained: !flags.has("keep-retained"), ...(hooks ? { hooks } : {}) });
             await mod?.teardownE2E?.(target);
-            const result = await destroy(target, { purgeRetained: !flags.has("keep-retained") });
             for (const d of result.deleted) console.log(`${(d.retained ? "retained" : "deleted").padEnd(8)} ${d.type.padEnd(38)} ${d.name.padEnd(44)} ${short(d.id)}`);
             console.log(`down ${target}: ${result.deleted.length} resources`);
             break;

@@ -14,7 +14,7 @@ What it reproduces is the *HTTP surface* that matters for the security tests:
   POST /v1/completions          Bearer required (non-streaming)
 
 The reply content is "stand-in reply from <served-model-name>: <last user
-message>". Before it listens it waits STANDIN_START_DELAY seconds (default 2),
+message>" (OpenClaw's injected internal-context blocks are skipped). Before it listens it waits STANDIN_START_DELAY seconds (default 2),
 like vLLM loading weights: until then connections are refused.
 
 Bind address: STANDIN_BIND_HOST / STANDIN_BIND_PORT (set by the docker shim
@@ -29,6 +29,7 @@ Python standard library only.
 import argparse
 import json
 import os
+import re
 import signal
 import sys
 import threading
@@ -108,6 +109,12 @@ def log(msg):
 
 def words(text):
     return [w for w in str(text).split() if w]
+
+
+# Agent frameworks append their own context as extra "user" messages (OpenClaw
+# wraps them in these markers); the echo should show what the person typed.
+INJECTED_CONTEXT_RE = re.compile(
+    r"<<<BEGIN_OPENCLAW_INTERNAL_CONTEXT>>>.*?<<<END_OPENCLAW_INTERNAL_CONTEXT>>>", re.S)
 
 
 def message_text(content):
@@ -262,8 +269,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self.error_json(400, "each message must be an object", "BadRequestError")
             text = message_text(m.get("content"))
             prompt_words += len(words(text))
-            if m.get("role") == "user":
-                last_user = text
+            if m.get("role") == "user" and INJECTED_CONTEXT_RE.sub("", text).strip():
+                last_user = INJECTED_CONTEXT_RE.sub("", text)
         reply_words = words("stand-in reply from %s: %s" % (self.standin.ns.served[0], last_user))
         finish = "stop"
         max_tokens = body.get("max_completion_tokens") or body.get("max_tokens")

@@ -1,0 +1,109 @@
+#!/bin/sh
+# run-squid.sh — PID 1 of the SecureClaw egress proxy container.
+#
+# * validates $SQUID_CONF_DIR/squid.conf (squid -k parse) and refuses to start
+#   on an invalid configuration;
+# * runs squid in the foreground (-N) as a child, forwards TERM/INT/QUIT to it
+#   and exits with its status when it exits;
+# * every $SQUID_POLL_SECONDS (default 2) checksums the files in
+#   $SQUID_CONF_DIR; on a change it validates the new configuration and sends
+#   SIGHUP to squid (a reload in place), or keeps the running configuration
+#   and says why if the new one is invalid.
+#
+# The configuration directory is mounted read-only and written by someone
+# else; mount the directory, not single files (a file replaced by rename is
+# not seen through a single-file bind mount).
+set -u
+
+CONF_DIR=${SQUID_CONF_DIR:-/etc/squid/secureclaw}
+CONF=$CONF_DIR/squid.conf
+POLL=${SQUID_POLL_SECONDS:-2}
+
+log() { printf '%s run-squid: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2; }
+
+case $POLL in
+  ''|*[!0-9]*|0) log "SQUID_POLL_SECONDS must be a positive integer (got '$POLL')"; exit 64 ;;
+esac
+
+if [ ! -r "$CONF" ]; then
+  log "FATAL: $CONF is missing or unreadable; mount the configuration directory at $CONF_DIR"
+  exit 78
+fi
+
+# Checksum of every regular file (following symlinks) under the config dir,
+# names included, so that adds, removals and renames count as changes.
+conf_sum() {
+  find -L "$CONF_DIR" -type f -print0 2>/dev/null | LC_ALL=C sort -z \
+    | xargs -0 -r sha256sum 2>/dev/null | sha256sum | cut -d' ' -f1
+}
+
+# Validate; on failure print squid's complaints (errors first) to stderr.
+PARSE_OUT=
+conf_ok() {
+  if PARSE_OUT=$(squid -k parse -f "$CONF" 2>&1); then
+    return 0
+  fi
+  return 1
+}
+parse_errors() {
+  printf '%s\n' "$PARSE_OUT" | grep -Ei 'error|fatal|bungled|unrecognized' | head -n 20 >&2 \
+    || printf '%s\n' "$PARSE_OUT" | tail -n 20 >&2
+}
+
+sum=$(conf_sum)
+if ! conf_ok; then
+  log "FATAL: squid -k parse rejected $CONF; not starting:"
+  parse_errors
+  exit 78
+fi
+
+squid -N -f "$CONF" &
+SQUID_PID=$!
+log "started squid (pid $SQUID_PID) with $CONF; watching $CONF_DIR every ${POLL}s"
+
+STOPPING=0
+# shellcheck disable=SC2317  # invoked from the traps below
+forward() {
+  STOPPING=1
+  log "received $1, passing it to squid"
+  kill "-$1" "$SQUID_PID" 2>/dev/null
+}
+trap 'forward TERM' TERM
+trap 'forward INT' INT
+trap 'forward QUIT' QUIT
+trap '' HUP   # a HUP for us must not kill the supervisor; reloads are ours to send
+
+# Alive = exists and is not a zombie waiting to be reaped.
+squid_alive() {
+  [ -r "/proc/$SQUID_PID/stat" ] || return 1
+  state=$(sed 's/^.*) //' "/proc/$SQUID_PID/stat" 2>/dev/null | cut -c1)
+  [ -n "$state" ] && [ "$state" != Z ]
+}
+
+while squid_alive; do
+  # A bounded sleep in the background so that signals are handled at once.
+  sleep "$POLL" &
+  wait $! 2>/dev/null
+  [ "$STOPPING" -eq 1 ] && break
+  squid_alive || break
+  new=$(conf_sum)
+  [ "$new" = "$sum" ] && continue
+  sum=$new
+  if conf_ok; then
+    log "configuration in $CONF_DIR changed and parses; reloading squid (SIGHUP)"
+    kill -HUP "$SQUID_PID" 2>/dev/null || log "could not signal squid (pid $SQUID_PID)"
+  else
+    log "configuration in $CONF_DIR changed but squid -k parse rejects it; keeping the running configuration:"
+    parse_errors
+  fi
+done
+
+# wait returns early (status > 128) when a trapped signal arrives; keep
+# waiting until squid itself is gone.
+while :; do
+  wait "$SQUID_PID"
+  rc=$?
+  squid_alive || break
+done
+log "squid exited with status $rc"
+exit "$rc"
