@@ -1,7 +1,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { RemoteGpu } from "../config/schema";
-import { renderLaunchScript, renderStopScript, VllmModelArgs } from "./vllm/launch";
+import { renderLaunchScript, renderStopScript, VllmModelArgs, vllmModelArgs } from "./vllm/launch";
 
 export interface RemoteVllmArgs {
     /** Prefix of Docker object names, `secureclaw-<stack>`. */
@@ -46,7 +46,7 @@ export class RemoteVllm extends pulumi.ComponentResource {
             port: args.gpu.port,
             gpuCount: args.model.tensorParallelSize,
             startupTimeoutSeconds: args.gpu.startupTimeoutSeconds,
-            model: args.model,
+            model: vllmModelArgs(args.model),
         };
         this.baseUrl = `http://${args.gpu.bindAddress}:${args.gpu.port}/v1`;
 

@@ -8,17 +8,18 @@
  * the script, in Pulumi state, in `ps` on the GPU host, or in
  * `docker inspect`'s command line.
  */
+import { ModelPreset } from "../../config/presets";
 
 /** The port vLLM listens on inside its container. */
 export const VLLM_CONTAINER_PORT = 8000;
 
-export interface VllmModelArgs {
-    huggingFaceId: string;
-    servedName: string;
-    maxModelLen: number;
-    tensorParallelSize: number;
-    gpuMemoryUtilization: number;
-    toolCallParser: string;
+/** The preset fields vLLM runs with (a model change relaunches it; nothing else does). */
+export type VllmModelArgs = Pick<ModelPreset, "huggingFaceId" | "servedName" | "maxModelLen" | "tensorParallelSize" | "gpuMemoryUtilization" | "toolCallParser">;
+
+/** Only the fields vLLM runs with, so nothing else (e.g. the agent's output cap) can relaunch it. */
+export function vllmModelArgs(model: VllmModelArgs): VllmModelArgs {
+    const { huggingFaceId, servedName, maxModelLen, tensorParallelSize, gpuMemoryUtilization, toolCallParser } = model;
+    return { huggingFaceId, servedName, maxModelLen, tensorParallelSize, gpuMemoryUtilization, toolCallParser };
 }
 
 /** Arguments after the image name; the same for the local container and the remote launch. */

@@ -256,8 +256,8 @@ describe("changing one thing changes only what it should", () => {
         expect(containerInputs(changed, "model-gateway").labels).not.toEqual(containerInputs(runs.dev, "model-gateway").labels);
     });
 
-    test("dgx: an unrelated change (agent memory) does not re-trigger the vLLM launch", async () => {
-        const config = withPaths(stackFileConfig("dgx"), { ...readmeSetup("dgx").config, "agent.memoryMb": 16384 });
+    test("dgx: unrelated changes (agent memory, the agent's output cap, the gateway timeout) do not re-trigger the vLLM launch", async () => {
+        const config = withPaths(stackFileConfig("dgx"), { ...readmeSetup("dgx").config, "agent.memoryMb": 16384, "model.maxOutputTokens": 4096, "gateway.requestTimeoutSeconds": 900 });
         const changed = await runProgram("dgx", { config, secrets: readmeSetup("dgx").secrets });
         const launch = (run: ProgramRun) => run.resources.find((r) => r.type === REMOTE_COMMAND)!.inputs;
         expect(launch(changed)).toEqual(launch(runs.dgx));
