@@ -48,6 +48,11 @@ async function main(): Promise<void> {
     const secrets = { ...E2E_SECRETS, sshPrivateKey: m.sshPrivateKey };
     const up = (paths: Record<string, unknown> = {}) => realize(STACK, e2eConfig(m, paths), secrets, standinHooks(m));
     const figures: Array<[string, string]> = [];
+    const push = figures.push.bind(figures);
+    figures.push = (...rows: Array<[string, string]>) => {
+        for (const [what, value] of rows) console.log(`  ${what.padEnd(52)} ${value}`);
+        return push(...rows);
+    };
 
     await destroy(STACK, { purgeRetained: true, hooks: destroyHooks() });
     await teardownE2E();
@@ -96,7 +101,9 @@ async function main(): Promise<void> {
         "--cap-drop", "ALL", "--security-opt", "no-new-privileges:true", "--memory", "1536m", "--pids-limit", "256",
         "--tmpfs", "/tmp:rw,nosuid,nodev,size=512m,noexec", "--tmpfs", "/home/node:rw,nosuid,nodev,size=256m,uid=1000,gid=1000",
         "-v", `${PREFIX}-agent-config:/etc/openclaw:ro`, "--mount", "type=volume,dst=/var/lib/openclaw", "--mount", "type=volume,dst=/workspace",
-        "--dns", agentInfo.HostConfig.Dns[0], ...env, agentInfo.Config.Image,
+        "--dns", agentInfo.HostConfig.Dns[0], "--health-interval", "5s",
+        "--health-cmd", `node -e "fetch('http://127.0.0.1:18789/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"`,
+        ...env, agentInfo.Config.Image,
     ]);
     try {
         await waitFor("extra agent healthy", async () => health(extra) === "healthy" || undefined, 180_000, 1000);
