@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { RawConfig, SECRET_KEYS, SecretKey, StackConfig } from "./schema";
+import { RawConfig, SECRET_KEYS, SECTIONS, SecretKey, StackConfig } from "./schema";
 import { validateConfig } from "./validate";
 
 /** The stack's secrets as Pulumi secret outputs; a value is never read in the clear. */
@@ -9,8 +9,6 @@ export interface LoadedConfig {
     config: StackConfig;
     secrets: Secrets;
 }
-
-const SECTIONS = ["model", "gpu", "egress", "telegram", "agent", "gateway", "images", "network"] as const;
 
 /**
  * Names of config keys the engine holds encrypted. The CLI hands them to the

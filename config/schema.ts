@@ -16,6 +16,9 @@ export interface RawConfig {
     network?: unknown;
 }
 
+/** The config sections (each an object under `secureclaw:`). */
+export const SECTIONS = ["model", "gpu", "egress", "telegram", "agent", "gateway", "images", "network"] as const;
+
 /** Names of the secret config keys, each set with `pulumi config set --secret`. */
 export const SECRET_KEYS = ["telegramBotToken", "gatewayMasterKey", "vllmApiKey", "sshPrivateKey", "hfToken"] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];

@@ -9,6 +9,7 @@ import {
     RawConfig,
     SecretKey,
     SecretPresence,
+    SECTIONS,
     StackConfig,
     TelegramConfig,
 } from "./schema";
@@ -54,11 +55,12 @@ class Reader {
         return value as Record<string, unknown>;
     }
 
-    /** Rejects fields the schema does not know, so a typo is not silently ignored. */
+    /** Rejects fields the schema does not know, so a typo is not silently ignored. `key` "" is the namespace itself. */
     known(key: string, section: Record<string, unknown>, fields: string[]): void {
         for (const field of Object.keys(section)) {
             if (!fields.includes(field)) {
-                this.fail(`${key}.${field}`, `is not a known setting (known: ${fields.join(", ")})`, `pulumi config rm --path '${NS}:${key}.${field}'`);
+                const path = key ? `${key}.${field}` : field;
+                this.fail(path, `is not a known setting (known: ${fields.join(", ")})`, `pulumi config rm --path '${NS}:${path}'`);
             }
         }
     }
@@ -328,9 +330,7 @@ function readNetwork(r: Reader, raw: unknown) {
  */
 export function validateConfig(stack: string, raw: RawConfig, secrets: SecretPresence): StackConfig {
     const r = new Reader();
-    r.known("", raw as Record<string, unknown>, ["model", "gpu", "egress", "telegram", "agent", "gateway", "images", "network"]);
-    // `known("")` reports keys as "secureclaw:.x"; tidy them to "secureclaw:x".
-    r.problems.forEach((p) => (p.key = p.key.replace(`${NS}:.`, `${NS}:`)));
+    r.known("", raw as Record<string, unknown>, [...SECTIONS]);
     if (!/^[a-z0-9][a-z0-9-]{0,30}$/.test(stack)) {
         r.fail("(stack name)", `stack ${JSON.stringify(stack)} can't name Docker objects; use lower-case letters, digits and hyphens`, "pulumi stack init dev");
     }
