@@ -96,15 +96,20 @@ export async function runResourcePolicy(
                 throw new NotApplicable(reason ?? "");
             },
         };
-        try {
-            await validate(args, (message: string) => violations.push(message));
-        } catch (e) {
-            if (e instanceof NotApplicable) result.notApplicable = e.reason;
-            else if (e instanceof UnknownValueError) result.previewError = (e as Error).message;
-            else throw e;
-        }
+        await settle(result, () => validate(args, (message: string) => violations.push(message)));
     }
     return result;
+}
+
+/** Runs a policy, recording "not applicable" and preview (unknown value) outcomes instead of throwing. */
+async function settle(result: { notApplicable?: string; previewError?: string }, run: () => unknown): Promise<void> {
+    try {
+        await run();
+    } catch (e) {
+        if (e instanceof NotApplicable) result.notApplicable = e.reason;
+        else if (e instanceof UnknownValueError) result.previewError = (e as Error).message;
+        else throw e;
+    }
 }
 
 /** Runs one stack policy on a set of resources (their inputs stand in for outputs). */
@@ -144,13 +149,7 @@ export async function runStackPolicy(
             throw new NotApplicable(reason ?? "");
         },
     };
-    try {
-        await policy.validateStack(args, (message: string, urn?: string) => findings.push({ message, ...(urn ? { urn } : {}) }));
-    } catch (e) {
-        if (e instanceof NotApplicable) result.notApplicable = e.reason;
-        else if (e instanceof UnknownValueError) result.previewError = (e as Error).message;
-        else throw e;
-    }
+    await settle(result, () => policy.validateStack(args, (message: string, urn?: string) => findings.push({ message, ...(urn ? { urn } : {}) })));
     return result;
 }
 

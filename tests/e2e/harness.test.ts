@@ -211,7 +211,7 @@ describe("the realizing harness on a tiny program", () => {
     test.each<[string, RegExp]>([
         ["gpus", /tiny-gpu: gpus="all" asks for GPUs, but this machine has none/],
         ["deviceCgroupRules", /tiny-cgroup-rules: input "deviceCgroupRules" is set but the harness does not implement it/],
-        ["missingImage", /image secureclaw\/not-made-yet:0 is not on this Docker engine.*scripts\/make-e2e-images\.sh/s],
+        ["missingImage", /image secureclaw\/not-made-yet:0 is not on this Docker engine.*scripts\/make-base-images\.sh/s],
     ])("an unsupported or impossible input (%s) fails the run loudly", async (unsupported, message) => {
         await expect(up({ memory: 96, tmpfsMb: 32, upload: "second", unsupported }, "bonjour")).rejects.toThrow(message);
         // Nothing of the failed run's other resources changed.

@@ -1,10 +1,10 @@
 /**
  * Runs the real index.ts under Pulumi mocks and records what it declares.
  *
- * Each resource is recorded twice: `inputs` as the engine would receive them
- * (outputs resolved, secrets unwrapped) and `props` as the program passed them
- * (Output objects intact), so tests can ask both "what value?" and "is it a
- * secret?".
+ * Each resource is recorded as the engine would receive it: `inputs` with
+ * outputs resolved and secrets unwrapped ("what value?"), and
+ * `inputsWithoutSecrets` with every secret part redacted ("what would state
+ * show?"); resource options come from a stack transformation.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -18,7 +18,6 @@ export interface DeclaredResource {
     inputs: Record<string, any>;
     /** Inputs with every secret part replaced by "[secret]": what would be readable in state. */
     inputsWithoutSecrets: Record<string, any>;
-    props: Record<string, any>;
     /** Resource options that matter to the design: explicit dependencies (by name) and replacement order. */
     opts: { dependsOn: string[]; deleteBeforeReplace?: boolean };
     /** True when the program passed this whole input as a secret. */
@@ -147,7 +146,6 @@ async function execute(stack: string, options: RunOptions): Promise<{ error: unk
     const secrets = options.secrets ?? setup.secrets;
 
     const declared: DeclaredResource[] = [];
-    const propsByName = new Map<string, Record<string, any>>();
     const optsByName = new Map<string, DeclaredResource["opts"]>();
     let exported: Record<string, unknown> = {};
     let failure: unknown;
@@ -177,7 +175,6 @@ async function execute(stack: string, options: RunOptions): Promise<{ error: unk
                     name: args.name,
                     inputs,
                     inputsWithoutSecrets: redactSecrets(args.inputs) as Record<string, any>,
-                    props: {},
                     opts: { dependsOn: [] },
                     isSecretInput: (key) => isSecretValue(args.inputs[key]),
                 });
@@ -187,7 +184,6 @@ async function execute(stack: string, options: RunOptions): Promise<{ error: unk
         }, "secureclaw", stack, false);
         running = pulumi.runtime.runInPulumiStack(async () => {
             pulumi.runtime.registerStackTransformation((args) => {
-                propsByName.set(`${args.type}::${args.name}`, args.props as Record<string, any>);
                 const dependsOn = ([] as unknown[]).concat((args.opts as any).dependsOn ?? []);
                 optsByName.set(`${args.type}::${args.name}`, {
                     dependsOn: dependsOn.map((d) => (d as any).__name as string),
@@ -222,8 +218,6 @@ async function execute(stack: string, options: RunOptions): Promise<{ error: unk
     }
 
     for (const resource of declared) {
-        const props = propsByName.get(`${resource.type}::${resource.name}`) ?? {};
-        resource.props = props;
         resource.opts = optsByName.get(`${resource.type}::${resource.name}`) ?? { dependsOn: [] };
     }
     const roleOf = (r: DeclaredResource) =>

@@ -162,7 +162,7 @@ async function inspectLocal(ctx: ProviderContext, ref: string): Promise<{ Id: st
         if (isNotFound(err)) {
             throw new Error(
                 `e2e harness: ${REMOTE_IMAGE} ${ctx.name}: image ${ref} is not on this Docker engine, and no registry can be reached to pull it. ` +
-                    "Create it locally first with scripts/make-e2e-images.sh.",
+                    "Make it locally first (base images: scripts/make-base-images.sh), or pull it on a machine that reaches its registry.",
             );
         }
         throw err;
