@@ -1,12 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Secrets } from "../config/load";
 import { StackConfig } from "../config/schema";
-import { AgentBox } from "./agentBox";
-import { EgressProxy } from "./egressProxy";
-import { ModelGateway } from "./modelGateway";
-import { Networks } from "./networks";
-import { LocalVllm } from "./vllmLocal";
-import { RemoteVllm } from "./vllmRemote";
+import { AgentBox } from "./agent/agentBox";
+import { EgressProxy } from "./egress/egressProxy";
+import { ModelGateway } from "./gateway/modelGateway";
+import { Networks } from "./network/networks";
+import { LocalVllm } from "./vllm/localVllm";
+import { RemoteVllm } from "./vllm/remoteVllm";
 
 export interface SecureClawEnclaveArgs {
     /** The validated stack configuration. */

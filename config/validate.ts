@@ -1,4 +1,4 @@
-import { allowlistCovers, checkAllowlistEntry, normalizeAllowlist } from "./allowlist";
+import { allowlistCovers, checkAllowlistEntry, normalizeAllowlist } from "../policy/contract/allowlist";
 import { cidrsOverlap, isIPv4, isPrivateCidr, parseCidr } from "./net";
 import { MODEL_PRESETS, MODEL_SIZES, ModelSize } from "./presets";
 import {

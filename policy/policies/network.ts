@@ -1,9 +1,7 @@
+import { ENABLE_IP_MASQUERADE as IP_MASQUERADE, GATEWAY_MODE_IPV4, INHIBIT_IPV4 } from "../contract/contract";
 import { resourcePolicy } from "./define";
 import { isTrue, isUnknown, j, T } from "./util";
 
-export const INHIBIT_IPV4 = "com.docker.network.bridge.inhibit_ipv4";
-export const GATEWAY_MODE_IPV4 = "com.docker.network.bridge.gateway_mode_ipv4";
-export const IP_MASQUERADE = "com.docker.network.bridge.enable_ip_masquerade";
 
 /**
  * The enclave network is the agent's whole world. `internal: true` removes

@@ -1,8 +1,7 @@
+import { ENCLAVE_MEMBERS } from "../contract/contract";
 import { StackFinding, StackResource, stackPolicy } from "./define";
 import { isTrue, isUnknown, j, list, roleOf, T } from "./util";
 
-/** Containers that may sit on the enclave network next to the agent. */
-export const ENCLAVE_MEMBERS = ["agent", "egress-proxy", "model-gateway"];
 
 interface Named {
     res: StackResource;

@@ -17,15 +17,8 @@ export const T = {
     localCommand: "command:local:Command",
 } as const;
 
-/** The Docker label every SecureClaw network, container and volume carries. */
-export const ROLE_LABEL = "secureclaw.role";
-
-/** The roles the program uses, per resource type. */
-export const ROLES = {
-    network: ["enclave", "egress", "model"],
-    container: ["agent", "egress-proxy", "model-gateway", "vllm", "config-writer"],
-    volume: ["workspace", "agent-state", "agent-config", "egress-config", "egress-log", "gateway-config", "hf-cache"],
-} as const;
+import { ROLE_LABEL } from "../contract/contract";
+export { ROLE_LABEL, ROLES } from "../contract/contract";
 
 /**
  * During `pulumi preview` an input computed from another resource's output
@@ -51,14 +44,6 @@ export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 export function isUnknown(value: unknown): boolean {
     return typeof value === "string" && UNKNOWN_SENTINELS.has(value);
-}
-
-/** True when the value, or anything inside it, is not known yet. */
-export function containsUnknown(value: unknown): boolean {
-    if (isUnknown(value)) return true;
-    if (Array.isArray(value)) return value.some(containsUnknown);
-    if (value !== null && typeof value === "object") return Object.values(value).some(containsUnknown);
-    return false;
 }
 
 /**

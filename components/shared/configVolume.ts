@@ -1,8 +1,9 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { HARDENED } from "./shared/hardening";
-import { contentHash } from "./shared/hash";
-import { labels, Role } from "./shared/labels";
+import { HARDENED } from "./hardening";
+import { contentHash } from "./hash";
+import { Role } from "../../policy/contract/contract";
+import { labels } from "./labels";
 
 /** A file to place in the volume. */
 export interface ConfigFile {

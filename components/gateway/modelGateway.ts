@@ -1,10 +1,10 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigVolume } from "./configVolume";
-import { GATEWAY_CONFIG_DIR, GATEWAY_PORT, MASTER_KEY_ENV, renderLiteLLMConfig, VLLM_KEY_ENV } from "./gateway/litellmConfig";
-import { HARDENED, tmpfs } from "./shared/hardening";
-import { buildRepoImage, pinnedImage } from "./shared/images";
-import { labels } from "./shared/labels";
+import { ConfigVolume } from "../shared/configVolume";
+import { GATEWAY_CONFIG_DIR, GATEWAY_PORT, MASTER_KEY_ENV, renderLiteLLMConfig, VLLM_KEY_ENV } from "./litellmConfig";
+import { HARDENED, tmpfs } from "../shared/hardening";
+import { buildRepoImage, pinnedImage } from "../shared/images";
+import { labels } from "../shared/labels";
 
 export interface ModelGatewayArgs {
     /** Prefix of Docker object names, `secureclaw-<stack>`. */

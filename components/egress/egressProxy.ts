@@ -1,10 +1,10 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigVolume } from "./configVolume";
-import { renderAllowlistFile, renderHostsFile, renderSquidConf, SQUID_CONFIG_DIR, SQUID_PORT } from "./egress/squidConf";
-import { buildRepoImage } from "./shared/images";
-import { HARDENED, tmpfs } from "./shared/hardening";
-import { labels } from "./shared/labels";
+import { ConfigVolume } from "../shared/configVolume";
+import { renderAllowlistFile, renderHostsFile, renderSquidConf, SQUID_CONFIG_DIR, SQUID_PORT } from "./squidConf";
+import { buildRepoImage } from "../shared/images";
+import { HARDENED, tmpfs } from "../shared/hardening";
+import { labels } from "../shared/labels";
 
 export interface EgressProxyArgs {
     /** Prefix of Docker object names, `secureclaw-<stack>`. */

@@ -1,9 +1,9 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { HARDENED, tmpfs } from "./shared/hardening";
-import { pinnedImage } from "./shared/images";
-import { labels } from "./shared/labels";
-import { VLLM_CONTAINER_PORT, vllmArgs, VllmModelArgs } from "./vllm/launch";
+import { HARDENED, tmpfs } from "../shared/hardening";
+import { pinnedImage } from "../shared/images";
+import { labels } from "../shared/labels";
+import { VLLM_CONTAINER_PORT, vllmArgs, VllmModelArgs } from "./launch";
 
 export interface LocalVllmArgs {
     /** Prefix of Docker object names, `secureclaw-<stack>`. */

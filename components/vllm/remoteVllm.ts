@@ -1,7 +1,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { RemoteGpu } from "../config/schema";
-import { renderLaunchScript, renderStopScript, VllmModelArgs, vllmModelArgs } from "./vllm/launch";
+import { RemoteGpu } from "../../config/schema";
+import { renderLaunchScript, renderStopScript, VllmModelArgs, vllmModelArgs } from "./launch";
 
 export interface RemoteVllmArgs {
     /** Prefix of Docker object names, `secureclaw-<stack>`. */

@@ -1,16 +1,16 @@
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { AgentConfig, ModelConfig, TelegramConfig } from "../config/schema";
-import { renderAiderModelMetadata, renderAiderModelSettings, renderAiderSkillMd, renderAiderWrapper } from "./agent/aiderSkill";
-import { renderOpenClawConfig } from "./agent/openclawConfig";
-import { ConfigVolume } from "./configVolume";
-import { AGENT_MODEL_ALIAS } from "./gateway/litellmConfig";
-import { GATEWAY_ALIAS, GATEWAY_URL } from "./modelGateway";
-import { PROXY_URL } from "./egressProxy";
-import { HARDENED, tmpfs } from "./shared/hardening";
-import { buildRepoImage } from "./shared/images";
-import { labels } from "./shared/labels";
+import { AgentConfig, ModelConfig, TelegramConfig } from "../../config/schema";
+import { renderAiderModelMetadata, renderAiderModelSettings, renderAiderSkillMd, renderAiderWrapper } from "./aiderSkill";
+import { renderOpenClawConfig } from "./openclawConfig";
+import { ConfigVolume } from "../shared/configVolume";
+import { AGENT_MODEL_ALIAS } from "../gateway/litellmConfig";
+import { GATEWAY_ALIAS, GATEWAY_URL } from "../gateway/modelGateway";
+import { PROXY_URL } from "../egress/egressProxy";
+import { HARDENED, tmpfs } from "../shared/hardening";
+import { buildRepoImage } from "../shared/images";
+import { labels } from "../shared/labels";
 
 export interface AgentBoxArgs {
     /** Prefix of Docker object names, `secureclaw-<stack>`. */

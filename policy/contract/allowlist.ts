@@ -1,4 +1,4 @@
-import { isIPv4, looksLikeIPv6 } from "./net";
+import { isIPv4, looksLikeIPv6 } from "../../config/net";
 
 /**
  * Egress allowlist entries are plain DNS names (`api.telegram.org`) or

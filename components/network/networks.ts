@@ -1,7 +1,8 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { planSubnet } from "../config/net";
-import { labels } from "./shared/labels";
+import { planSubnet } from "../../config/net";
+import { ISOLATED_BRIDGE_OPTIONS } from "../../policy/contract/contract";
+import { labels } from "../shared/labels";
 
 export interface NetworksArgs {
     /** Prefix of Docker object names, `secureclaw-<stack>`. */
@@ -13,23 +14,6 @@ export interface NetworksArgs {
     /** IPv4 subnet of the model network; omit when vLLM is not on this host. */
     modelSubnet?: string;
 }
-
-/**
- * Bridge options that cut an internal network off from the host as well.
- *
- * `internal: true` only removes the default route. On the engines we measured
- * (docker.io 20.10) a container on an internal network still reached services
- * listening on the host through its own bridge's gateway address. With
- * `inhibit_ipv4` the bridge gets no address at all, so there is no gateway to
- * talk to; `gateway_mode_ipv4=isolated` is the same intent for engines 28+,
- * and masquerading is off because nothing may be routed out.
- */
-export const ISOLATED_BRIDGE_OPTIONS: Record<string, string> = {
-    "com.docker.network.bridge.inhibit_ipv4": "true",
-    "com.docker.network.bridge.gateway_mode_ipv4": "isolated",
-    "com.docker.network.bridge.enable_ip_masquerade": "false",
-    "com.docker.network.bridge.enable_icc": "true",
-};
 
 /**
  * The enclave network the agent lives on, the egress network the proxy
@@ -54,7 +38,7 @@ export class Networks extends pulumi.ComponentResource {
             internal: true,
             ipv6: false,
             ipamConfigs: [{ subnet: args.enclaveSubnet, ipRange: enclavePlan.ipRange }],
-            options: ISOLATED_BRIDGE_OPTIONS,
+            options: { ...ISOLATED_BRIDGE_OPTIONS },
             labels: labels(args.namePrefix, "enclave"),
         }, { parent: this });
 
@@ -74,7 +58,7 @@ export class Networks extends pulumi.ComponentResource {
                 internal: true,
                 ipv6: false,
                 ipamConfigs: [{ subnet: args.modelSubnet }],
-                options: ISOLATED_BRIDGE_OPTIONS,
+                options: { ...ISOLATED_BRIDGE_OPTIONS },
                 labels: labels(args.namePrefix, "model"),
             }, { parent: this });
         }
