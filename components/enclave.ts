@@ -83,7 +83,7 @@ export class SecureClawEnclave extends pulumi.ComponentResource {
             repoRoot,
             image: config.images.litellm,
             vllmBaseUrl: vllm.baseUrl,
-            upstream: [vllm instanceof LocalVllm ? vllm.container : vllm.launch],
+            upstream: [vllm instanceof LocalVllm ? vllm.started : vllm.launch],
             servedName: config.model.servedName,
             requestTimeoutSeconds: config.gateway.requestTimeoutSeconds,
             maxParallelRequests: config.gateway.maxParallelRequests,
@@ -105,7 +105,7 @@ export class SecureClawEnclave extends pulumi.ComponentResource {
             telegramBotToken: config.telegram.enabled ? required("telegramBotToken") : undefined,
             enclaveNetwork: networks.enclave.name,
             dnsSink: networks.enclaveUnassignedAddress,
-            sidecars: [proxy.container, gateway.container],
+            sidecars: [proxy.started, gateway.started],
         }, child);
 
         this.agentContainer = agent.container.name;

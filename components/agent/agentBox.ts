@@ -5,9 +5,13 @@ import { AgentConfig, ModelConfig, TelegramConfig } from "../../config/schema";
 import { renderAiderModelMetadata, renderAiderModelSettings, renderAiderSkillMd, renderAiderWrapper } from "./aiderSkill";
 import { renderOpenClawConfig } from "./openclawConfig";
 import { ConfigVolume } from "../shared/configVolume";
-import { AGENT_MODEL_ALIAS } from "../gateway/litellmConfig";
-import { GATEWAY_ALIAS, GATEWAY_URL } from "../gateway/modelGateway";
-import { PROXY_URL } from "../egress/egressProxy";
+import { GATEWAY, PROXY } from "../../policy/contract/contract";
+
+// Interim: the lead's restructure; the agent part passes these in as arguments next.
+const AGENT_MODEL_ALIAS = GATEWAY.modelAlias;
+const GATEWAY_ALIAS = GATEWAY.alias;
+const GATEWAY_URL = `http://${GATEWAY.alias}:${GATEWAY.port}/v1`;
+const PROXY_URL = `http://${PROXY.alias}:${PROXY.port}`;
 import { HARDENED, tmpfs } from "../shared/hardening";
 import { buildRepoImage } from "../shared/images";
 import { labels } from "../shared/labels";
@@ -195,7 +199,7 @@ export class AgentBox extends pulumi.ComponentResource {
                 startPeriod: "60s",
             },
             labels: labels(args.namePrefix, "agent"),
-        }, { parent: this, dependsOn: [config.writer, ...args.sidecars], deleteBeforeReplace: true });
+        }, { parent: this, dependsOn: [...config.writers, ...args.sidecars], deleteBeforeReplace: true });
 
         // @pulumi/docker has no pids-limit input, and ulimit nproc counts every
         // process of the uid on the host, not the container. The engine's

@@ -1,5 +1,6 @@
 import { execFileSync } from "child_process";
-import { renderLaunchScript, renderStopScript, shellQuote, vllmArgs } from "../../components/vllm/launch";
+import { renderLaunchScript, renderStopScript, vllmArgs } from "../../components/vllm/launch";
+import { shellQuote } from "../../components/shared/shellQuote";
 import { MODEL_PRESETS } from "../../config/presets";
 
 const model = MODEL_PRESETS["qwen3-30b-a3b-fp8"];
