@@ -47,6 +47,7 @@ describe("renderLaunchScript", () => {
         ["publishes on the bind address only", / -p 192\.168\.1\.50:8000:8000 \\$/m],
         ["removes a previous container first (idempotent relaunch)", /^docker rm -f secureclaw-dgx-vllm/m],
         ["hands the preset's GPU count to docker", / --gpus 1 \\$/m],
+        ["caps vLLM's processes like every SecureClaw container", / --pids-limit 4096 \\$/m],
         ["keeps weights in a named cache volume", / -v secureclaw-dgx-hf-cache:\/root\/.cache\/huggingface \\$/m],
         ["turns off vLLM usage stats", / -e VLLM_NO_USAGE_STATS=1 \\$/m],
         ["waits on /health at the bind address", /curl -fsS -o \/dev\/null --max-time 5 http:\/\/192\.168\.1\.50:8000\/health/],
