@@ -1,0 +1,81 @@
+/**
+ * Renders the door's settings file (door.json). Pure.
+ *
+ * The file names each agent the door serves, the one model it may ask for,
+ * its output cap and its limits. It holds no secret (credentials are derived
+ * from the master key, see credentials.ts), and the door re-reads it in
+ * place, so adding an agent or changing a limit restarts nothing.
+ */
+
+export interface DoorLimits {
+    /** Requests admitted in any 60 s. */
+    requestsPerMinute: number;
+    /** Prompt + completion tokens in any 60 s (reserved at an estimate before each call). */
+    tokensPerMinute: number;
+    /** Prompt + completion tokens in any 24 h. */
+    tokensPerDay: number;
+    /** Requests in flight at once. */
+    concurrentRequests: number;
+}
+
+export interface DoorAgent {
+    /** Lowercase letters, digits and dashes, starting with a letter (≤ 32): the agent's name in limits, usage and its credential. */
+    name: string;
+    /** The model name this agent must ask for (e.g. GATEWAY.modelAlias). */
+    model: string;
+    /** Largest max_tokens forwarded; larger asks are clamped, absent ones set to it. */
+    maxOutputTokens: number;
+    limits: DoorLimits;
+}
+
+export interface DoorSettingsInput {
+    agents: DoorAgent[];
+    /** Seconds LiteLLM may stay silent during one call. */
+    requestTimeoutSeconds: number;
+    /** Largest request body accepted. */
+    maxBodyBytes: number;
+}
+
+/** Generous for one agent on local hardware, finite for a runaway one. */
+export const DEFAULT_DOOR_LIMITS: DoorLimits = {
+    requestsPerMinute: 120,
+    tokensPerMinute: 1_000_000,
+    tokensPerDay: 50_000_000,
+    concurrentRequests: 4,
+};
+/** A 128k-token conversation is about 0.5 MB of JSON; 4 MiB leaves room and stops abuse. */
+export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+const AGENT_NAME = /^[a-z][a-z0-9-]{0,31}$/;
+
+export function renderDoorSettings(input: DoorSettingsInput): string {
+    const problems: string[] = [];
+    const whole = (at: string, v: number) => {
+        if (!Number.isSafeInteger(v) || v < 1) problems.push(`${at} must be a positive whole number, got ${v}`);
+    };
+    whole("requestTimeoutSeconds", input.requestTimeoutSeconds);
+    whole("maxBodyBytes", input.maxBodyBytes);
+    if (input.agents.length === 0) problems.push("at least one agent is required");
+    const seen = new Set<string>();
+    for (const a of input.agents) {
+        if (!AGENT_NAME.test(a.name)) problems.push(`agent name ${JSON.stringify(a.name)} must be lowercase letters, digits and dashes, starting with a letter (≤ 32)`);
+        if (seen.has(a.name)) problems.push(`agent ${a.name} is listed twice`);
+        seen.add(a.name);
+        if (a.model === "") problems.push(`agent ${a.name}: model is empty`);
+        whole(`agent ${a.name}: maxOutputTokens`, a.maxOutputTokens);
+        for (const [key, value] of Object.entries(a.limits)) whole(`agent ${a.name}: limits.${key}`, value);
+    }
+    if (problems.length > 0) throw new Error(`door settings: ${problems.join("; ")}`);
+
+    const agents = Object.fromEntries([...input.agents].sort((x, y) => x.name.localeCompare(y.name)).map((a) => [a.name, {
+        model: a.model,
+        maxOutputTokens: a.maxOutputTokens,
+        limits: {
+            requestsPerMinute: a.limits.requestsPerMinute,
+            tokensPerMinute: a.limits.tokensPerMinute,
+            tokensPerDay: a.limits.tokensPerDay,
+            concurrentRequests: a.limits.concurrentRequests,
+        },
+    }]));
+    return `${JSON.stringify({ version: 1, maxBodyBytes: input.maxBodyBytes, requestTimeoutSeconds: input.requestTimeoutSeconds, agents }, null, 2)}\n`;
+}

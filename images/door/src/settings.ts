@@ -1,0 +1,79 @@
+/**
+ * The door's settings file (rendered by the program, components/door/doorConfig.ts):
+ *
+ *   { "version": 1, "maxBodyBytes": …, "requestTimeoutSeconds": …,
+ *     "agents": { "<name>": { "model": …, "maxOutputTokens": …,
+ *                 "limits": { "requestsPerMinute": …, "tokensPerMinute": …,
+ *                             "tokensPerDay": …, "concurrentRequests": … } } } }
+ *
+ * It holds no secret: each agent's credential is derived from the key the
+ * door already holds (see identity.ts). Parsed strictly: an unknown key or a
+ * wrong value is an error, so a typo can't silently lift a limit.
+ */
+export interface AgentLimits {
+    requestsPerMinute: number;
+    tokensPerMinute: number;
+    tokensPerDay: number;
+    concurrentRequests: number;
+}
+
+export interface AgentPolicy {
+    name: string;
+    /** The one model name this agent may ask for. */
+    model: string;
+    /** Largest max_tokens forwarded; larger asks are clamped to it. */
+    maxOutputTokens: number;
+    limits: AgentLimits;
+}
+
+export interface DoorSettings {
+    maxBodyBytes: number;
+    requestTimeoutSeconds: number;
+    agents: AgentPolicy[];
+}
+
+export const AGENT_NAME = /^[a-z][a-z0-9-]{0,31}$/;
+const LIMIT_KEYS = ["requestsPerMinute", "tokensPerMinute", "tokensPerDay", "concurrentRequests"] as const;
+
+export function parseSettings(text: string): DoorSettings {
+    const problems: string[] = [];
+    let raw: unknown;
+    try {
+        raw = JSON.parse(text);
+    } catch (e) {
+        throw new Error(`settings are not JSON: ${(e as Error).message}`);
+    }
+    const root = object(raw, "settings", ["version", "maxBodyBytes", "requestTimeoutSeconds", "agents"], problems);
+    if (root.version !== 1) problems.push(`version: expected 1, got ${JSON.stringify(root.version)}`);
+    const maxBodyBytes = positiveInt(root.maxBodyBytes, "maxBodyBytes", problems);
+    const requestTimeoutSeconds = positiveInt(root.requestTimeoutSeconds, "requestTimeoutSeconds", problems);
+    const agentsRaw = object(root.agents, "agents", undefined, problems);
+    const agents: AgentPolicy[] = Object.entries(agentsRaw).map(([name, value]) => {
+        const at = `agents.${name}`;
+        if (!AGENT_NAME.test(name)) problems.push(`${at}: an agent name is lowercase letters, digits and dashes, starting with a letter (≤ 32)`);
+        const agent = object(value, at, ["model", "maxOutputTokens", "limits"], problems);
+        if (typeof agent.model !== "string" || agent.model === "") problems.push(`${at}.model: expected a model name`);
+        const limitsRaw = object(agent.limits, `${at}.limits`, LIMIT_KEYS, problems);
+        const limits = Object.fromEntries(LIMIT_KEYS.map((k) => [k, positiveInt(limitsRaw[k], `${at}.limits.${k}`, problems)])) as unknown as AgentLimits;
+        return { name, model: String(agent.model), maxOutputTokens: positiveInt(agent.maxOutputTokens, `${at}.maxOutputTokens`, problems), limits };
+    });
+    if (agents.length === 0) problems.push("agents: at least one agent is required");
+    if (problems.length > 0) throw new Error(`invalid settings:\n  - ${problems.join("\n  - ")}`);
+    return { maxBodyBytes, requestTimeoutSeconds, agents };
+}
+
+function object(value: unknown, at: string, keys: readonly string[] | undefined, problems: string[]): Record<string, unknown> {
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+        problems.push(`${at}: expected an object`);
+        return {};
+    }
+    const record = value as Record<string, unknown>;
+    if (keys) for (const key of Object.keys(record)) if (!keys.includes(key)) problems.push(`${at}.${key}: unknown key`);
+    return record;
+}
+
+function positiveInt(value: unknown, at: string, problems: string[]): number {
+    if (typeof value === "number" && Number.isSafeInteger(value) && value > 0) return value;
+    problems.push(`${at}: expected a positive whole number, got ${JSON.stringify(value)}`);
+    return 1;
+}
