@@ -58,11 +58,6 @@ describe("renderAiderSkillMd", () => {
     ])("body tells the agent %s", (_what, text) => {
         expect(body).toContain(text);
     });
-
-    test("an absolute aiderBin is required by its base name", () => {
-        const m = frontMatter(renderAiderSkillMd({ ...input, aiderBin: "/opt/aider/bin/aider" })).meta;
-        expect(m.metadata).toMatchObject({ openclaw: { requires: { bins: ["aider"] } } });
-    });
 });
 
 describe("renderAiderModelMetadata / renderAiderModelSettings", () => {
@@ -88,20 +83,14 @@ describe("renderAiderModelMetadata / renderAiderModelSettings", () => {
             edit_format: "diff",
             weak_model_name: "openai/secureclaw-model",
             editor_model_name: "openai/secureclaw-model",
+            editor_edit_format: "editor-diff",
             use_repo_map: true,
             extra_params: { max_tokens: 4096 },
         });
     });
 
-    test("settings: the edit format follows the input", () => {
-        const list = parseYaml(renderAiderModelSettings({ ...input, editFormat: "whole" })) as Array<Record<string, unknown>>;
-        expect(list[0]).toMatchObject({ edit_format: "whole", editor_edit_format: "editor-whole" });
-    });
-
     test("paths of the rendered files", () => {
         expect(aiderPaths("/etc/openclaw")).toEqual({
-            skillDir: "/etc/openclaw/skills/aider",
-            skillMd: "/etc/openclaw/skills/aider/SKILL.md",
             wrapper: "/etc/openclaw/skills/aider/run-aider.sh",
             metadataFile: "/etc/openclaw/aider/model.metadata.json",
             settingsFile: "/etc/openclaw/aider/model.settings.yml",
@@ -200,8 +189,6 @@ describe("renderers reject unsafe input", () => {
         ["a quote in the gateway URL", { gatewayBaseUrl: "http://model-gateway:4000/v1'" }],
         ["a non-http gateway URL", { gatewayBaseUrl: "ftp://model-gateway/v1" }],
         ["output above the context", { maxOutputTokens: 65536 }],
-        ["an option as aiderBin", { aiderBin: "--version" }],
-        ["a shell snippet as aiderBin", { aiderBin: "aider; id" }],
     ])("%s", (_name, override) => {
         const bad = { ...input, ...override } as AiderSkillInput;
         for (const r of [renderAiderWrapper, renderAiderSkillMd, renderAiderModelMetadata, renderAiderModelSettings]) {
@@ -251,9 +238,9 @@ describe("renderAiderWrapper: behaviour under sh", () => {
         fs.mkdirSync(path.join(tmp, "outside", "repo"));
         git(path.join(tmp, "outside", "repo"), "init", "-q");
 
-        // Fake aider: records what the wrapper gave it. It gets a clean
-        // environment from the wrapper, so its output path is baked in.
-        const fake = path.join(tmp, "bin", "fake-aider");
+        // Fake aider, first on PATH: records what the wrapper gave it. It gets
+        // a clean environment from the wrapper, so its output path is baked in.
+        const fake = path.join(tmp, "bin", "aider");
         fs.writeFileSync(fake, `#!/bin/sh
 out='${record}'
 pwd >"$out/cwd"
@@ -271,7 +258,7 @@ exit "$(cat "$out/exit-code" 2>/dev/null || echo 0)"
 `, { mode: 0o755 });
 
         wrapper = path.join(tmp, "etc", "skills", "aider", "run-aider.sh");
-        fs.writeFileSync(wrapper, renderAiderWrapper({ ...input, workspaceDir: ws, configDir: path.join(tmp, "etc"), aiderBin: fake }), { mode: 0o755 });
+        fs.writeFileSync(wrapper, renderAiderWrapper({ ...input, workspaceDir: ws, configDir: path.join(tmp, "etc") }), { mode: 0o755 });
     });
     afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
     beforeEach(() => {
@@ -283,7 +270,7 @@ exit "$(cat "$out/exit-code" 2>/dev/null || echo 0)"
             cwd: cwd ?? tmp,
             encoding: "utf8",
             env: {
-                PATH: process.env.PATH ?? "/usr/bin:/bin",
+                PATH: `${path.join(tmp, "bin")}:${process.env.PATH ?? "/usr/bin:/bin"}`,
                 TMPDIR: tmp,
                 SECURECLAW_GATEWAY_KEY: FAKE_GATEWAY_KEY,
                 TELEGRAM_BOT_TOKEN: FAKE_BOT_TOKEN,
