@@ -83,6 +83,7 @@ export class AgentBox extends pulumi.ComponentResource {
             modelName: AGENT_MODEL_ALIAS,
             contextWindow: args.model.maxModelLen,
             maxOutputTokens: args.model.maxOutputTokens,
+            requestTimeoutSeconds: args.requestTimeoutSeconds,
             workspaceDir: AGENT_PATHS.workspace,
             configDir: AGENT_PATHS.config,
         };

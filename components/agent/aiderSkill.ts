@@ -34,8 +34,8 @@ export interface AiderSkillInput {
     workspaceDir: string;
     /** Absolute OpenClaw config directory (e.g. `/etc/openclaw`), holding the files named in AGENT_FILES. */
     configDir: string;
-    /** Timeout of each model request made by Aider, in seconds. Default 600. */
-    requestTimeoutSeconds?: number;
+    /** Timeout of each model request made by Aider, in seconds: the gateway's, so Aider waits as long as LiteLLM does. */
+    requestTimeoutSeconds: number;
 }
 
 /** The skill's name: its folder under skills/ and the name OpenClaw lists it by. */
@@ -45,7 +45,6 @@ const EXEC_YIELD_MS = 120_000;
 const EXEC_TIMEOUT_SECONDS = 1_200;
 /** Aider's executable, found on PATH (the image installs it there). */
 const AIDER_BIN = "aider";
-const DEFAULT_REQUEST_TIMEOUT = 600;
 
 const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
 // Rendered into sh, YAML and JSON: keep it to characters that need no escaping anywhere.
@@ -122,7 +121,7 @@ function check(input: AiderSkillInput): Checked {
         maxOutputTokens,
         workspace: absolutePath("workspaceDir", input.workspaceDir),
         paths: aiderPaths(input.configDir),
-        timeout: positiveInt("requestTimeoutSeconds", input.requestTimeoutSeconds ?? DEFAULT_REQUEST_TIMEOUT),
+        timeout: positiveInt("requestTimeoutSeconds", input.requestTimeoutSeconds),
     };
 }
 

@@ -21,6 +21,8 @@ const input: AiderSkillInput = {
     modelName: "secureclaw-model",
     contextWindow: 32768,
     maxOutputTokens: 4096,
+    // Not Aider's 600 s default: a dropped value would show.
+    requestTimeoutSeconds: 900,
     workspaceDir: "/workspace",
     configDir: "/etc/openclaw",
 };
@@ -146,6 +148,7 @@ describe("renderAiderWrapper: the script text", () => {
         expect(script).toContain("AIDER_MODEL='openai/secureclaw-model'");
         expect(script).toContain("METADATA_FILE='/etc/openclaw/aider/model.metadata.json'");
         expect(script).toContain("SETTINGS_FILE='/etc/openclaw/aider/model.settings.yml'");
+        expect(script).toContain("REQUEST_TIMEOUT='900'");
         expect(script).toContain("LITELLM_LOCAL_MODEL_COST_MAP=True");
         expect(script).toContain("key=${SECURECLAW_GATEWAY_KEY:-}");
     });
@@ -189,6 +192,8 @@ describe("renderers reject unsafe input", () => {
         ["a quote in the gateway URL", { gatewayBaseUrl: "http://model-gateway:4000/v1'" }],
         ["a non-http gateway URL", { gatewayBaseUrl: "ftp://model-gateway/v1" }],
         ["output above the context", { maxOutputTokens: 65536 }],
+        ["a fractional request timeout", { requestTimeoutSeconds: 1.5 }],
+        ["a zero request timeout", { requestTimeoutSeconds: 0 }],
     ])("%s", (_name, override) => {
         const bad = { ...input, ...override } as AiderSkillInput;
         for (const r of [renderAiderWrapper, renderAiderSkillMd, renderAiderModelMetadata, renderAiderModelSettings]) {
@@ -326,7 +331,7 @@ exit "$(cat "$out/exit-code" 2>/dev/null || echo 0)"
             ["--openai-api-base", "http://model-gateway:4000/v1"],
             ["--model-metadata-file", path.join(tmp, "etc", "aider", "model.metadata.json")],
             ["--model-settings-file", path.join(tmp, "etc", "aider", "model.settings.yml")],
-            ["--timeout", "600"],
+            ["--timeout", "900"],
             ["--load", "/dev/null"],
             ["--file", "src/app.py"],
         ];
