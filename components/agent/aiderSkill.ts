@@ -17,6 +17,7 @@
  * `.aider.conf.yml` and `.env`, which Aider 0.86.2 always reads from the repo).
  */
 
+import { Document } from "yaml";
 import { AGENT_FILES } from "../../policy/contract/contract";
 
 export interface AiderSkillInput {
@@ -47,7 +48,7 @@ const EXEC_TIMEOUT_SECONDS = 1_200;
 const AIDER_BIN = "aider";
 
 const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
-// Rendered into sh, YAML and JSON: keep it to characters that need no escaping anywhere.
+// A model name, not free text (each file quotes it with its own encoder; this catches a wrong value early).
 const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
 const SAFE_PATH = /^\/[A-Za-z0-9._/-]*$/;
 
@@ -371,19 +372,21 @@ export function renderAiderModelMetadata(input: AiderSkillInput): string {
  */
 export function renderAiderModelSettings(input: AiderSkillInput): string {
     const c = check(input);
-    const m = JSON.stringify(c.aiderModel); // a JSON string is a valid YAML scalar
-    return `# Aider model settings for the SecureClaw gateway model (rendered; read-only).
-- name: ${m}
-  edit_format: "diff"
-  weak_model_name: ${m}
-  editor_model_name: ${m}
-  editor_edit_format: "editor-diff"
-  use_repo_map: true
-  use_temperature: true
-  use_system_prompt: true
-  streaming: false
-  examples_as_sys_msg: false
-  extra_params:
-    max_tokens: ${c.maxOutputTokens}
-`;
+    const doc = new Document([
+        {
+            name: c.aiderModel,
+            edit_format: "diff",
+            weak_model_name: c.aiderModel,
+            editor_model_name: c.aiderModel,
+            editor_edit_format: "editor-diff",
+            use_repo_map: true,
+            use_temperature: true,
+            use_system_prompt: true,
+            streaming: false,
+            examples_as_sys_msg: false,
+            extra_params: { max_tokens: c.maxOutputTokens },
+        },
+    ]);
+    doc.commentBefore = " Aider model settings for the SecureClaw gateway model (rendered; read-only).";
+    return doc.toString();
 }

@@ -78,17 +78,21 @@ describe("renderAiderModelMetadata / renderAiderModelSettings", () => {
     });
 
     test("settings: one entry for the model, weak/editor = the same model, output capped", () => {
-        const list = parseYaml(renderAiderModelSettings(input)) as Array<Record<string, unknown>>;
-        expect(list).toHaveLength(1);
-        expect(list[0]).toMatchObject({
-            name: "openai/secureclaw-model",
-            edit_format: "diff",
-            weak_model_name: "openai/secureclaw-model",
-            editor_model_name: "openai/secureclaw-model",
-            editor_edit_format: "editor-diff",
-            use_repo_map: true,
-            extra_params: { max_tokens: 4096 },
-        });
+        expect(parseYaml(renderAiderModelSettings(input))).toEqual([
+            {
+                name: "openai/secureclaw-model",
+                edit_format: "diff",
+                weak_model_name: "openai/secureclaw-model",
+                editor_model_name: "openai/secureclaw-model",
+                editor_edit_format: "editor-diff",
+                use_repo_map: true,
+                use_temperature: true,
+                use_system_prompt: true,
+                streaming: false,
+                examples_as_sys_msg: false,
+                extra_params: { max_tokens: 4096 },
+            },
+        ]);
     });
 
     test("paths of the rendered files", () => {
