@@ -19,6 +19,7 @@
 
 import { Document } from "yaml";
 import { AGENT_FILES } from "../../policy/contract/contract";
+import { shellQuote } from "../shared/shellQuote";
 
 export interface AiderSkillInput {
     /** OpenAI-compatible base URL of the model gateway, ending in `/v1` (e.g. `http://model-gateway:4000/v1`). */
@@ -126,11 +127,6 @@ function check(input: AiderSkillInput): Checked {
     };
 }
 
-/** Single-quote for POSIX sh. */
-function shq(value: string): string {
-    return `'${value.replace(/'/g, `'\\''`)}'`;
-}
-
 /** SKILL.md in OpenClaw's format: YAML front matter, then instructions for the agent. */
 export function renderAiderSkillMd(input: AiderSkillInput): string {
     const c = check(input);
@@ -226,13 +222,13 @@ export function renderAiderWrapper(input: AiderSkillInput): string {
 set -eu
 unset CDPATH
 
-WORKSPACE_ROOT=${shq(c.workspace)}
-GIT_CEILING=${shq(ceiling)}
-GATEWAY_BASE_URL=${shq(c.baseUrl)}
-AIDER_MODEL=${shq(c.aiderModel)}
-METADATA_FILE=${shq(c.paths.metadataFile)}
-SETTINGS_FILE=${shq(c.paths.settingsFile)}
-REQUEST_TIMEOUT=${shq(String(c.timeout))}
+WORKSPACE_ROOT=${shellQuote(c.workspace)}
+GIT_CEILING=${shellQuote(ceiling)}
+GATEWAY_BASE_URL=${shellQuote(c.baseUrl)}
+AIDER_MODEL=${shellQuote(c.aiderModel)}
+METADATA_FILE=${shellQuote(c.paths.metadataFile)}
+SETTINGS_FILE=${shellQuote(c.paths.settingsFile)}
+REQUEST_TIMEOUT=${shellQuote(String(c.timeout))}
 
 me=run-aider.sh
 usage() {

@@ -147,12 +147,12 @@ describe("renderAiderWrapper: the script text", () => {
     });
 
     test("rendered constants", () => {
-        expect(script).toContain("WORKSPACE_ROOT='/workspace'");
-        expect(script).toContain("GATEWAY_BASE_URL='http://model-gateway:4000/v1'");
-        expect(script).toContain("AIDER_MODEL='openai/secureclaw-model'");
-        expect(script).toContain("METADATA_FILE='/etc/openclaw/aider/model.metadata.json'");
-        expect(script).toContain("SETTINGS_FILE='/etc/openclaw/aider/model.settings.yml'");
-        expect(script).toContain("REQUEST_TIMEOUT='900'");
+        expect(script).toContain("WORKSPACE_ROOT=/workspace");
+        expect(script).toContain("GATEWAY_BASE_URL=http://model-gateway:4000/v1");
+        expect(script).toContain("AIDER_MODEL=openai/secureclaw-model");
+        expect(script).toContain("METADATA_FILE=/etc/openclaw/aider/model.metadata.json");
+        expect(script).toContain("SETTINGS_FILE=/etc/openclaw/aider/model.settings.yml");
+        expect(script).toContain("REQUEST_TIMEOUT=900");
         expect(script).toContain("LITELLM_LOCAL_MODEL_COST_MAP=True");
         expect(script).toContain("key=${SECURECLAW_GATEWAY_KEY:-}");
     });
