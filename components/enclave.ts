@@ -2,8 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { Secrets } from "../config/load";
 import { StackConfig } from "../config/schema";
 import { AgentBox } from "./agent/agentBox";
-import { EgressProxy } from "./egress/egressProxy";
-import { ModelGateway } from "./gateway/modelGateway";
+import { EgressProxy, PROXY_URL } from "./egress/egressProxy";
+import { GATEWAY_URL, ModelGateway } from "./gateway/modelGateway";
 import { Networks } from "./network/networks";
 import { LocalVllm } from "./vllm/localVllm";
 import { RemoteVllm } from "./vllm/remoteVllm";
@@ -101,6 +101,8 @@ export class SecureClawEnclave extends pulumi.ComponentResource {
             model: config.model,
             telegram: config.telegram,
             requestTimeoutSeconds: config.gateway.requestTimeoutSeconds,
+            gatewayUrl: GATEWAY_URL,
+            proxyUrl: PROXY_URL,
             gatewayKey: required("gatewayMasterKey"),
             telegramBotToken: config.telegram.enabled ? required("telegramBotToken") : undefined,
             enclaveNetwork: networks.enclave.name,

@@ -34,7 +34,7 @@ export interface AiderSkillInput {
     maxOutputTokens: number;
     /** Absolute workspace root (e.g. `/workspace`); the wrapper refuses directories that resolve outside it. */
     workspaceDir: string;
-    /** Absolute OpenClaw config directory (e.g. `/etc/openclaw`), holding the files named in AGENT_FILES. */
+    /** Absolute OpenClaw config directory (AGENT.paths.config in the box), holding the files named in AGENT_FILES. */
     configDir: string;
     /** Timeout of each model request made by Aider, in seconds: the gateway's, so Aider waits as long as LiteLLM does. */
     requestTimeoutSeconds: number;

@@ -64,7 +64,7 @@ export interface OpenClawConfigInput {
     telegram?: OpenClawTelegramInput;
     /** Absolute path of the agent workspace inside the container (e.g. `/workspace`). */
     workspaceDir: string;
-    /** Absolute path of the read-only skills directory (e.g. `/etc/openclaw/skills`). */
+    /** Absolute path of the read-only skills directory (`skills/` under AGENT.paths.config). */
     skillsDir: string;
 }
 
