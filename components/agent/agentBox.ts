@@ -2,10 +2,13 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { AGENT } from "../../policy/contract/contract";
+import { dockerCpus } from "../shared/canonical";
 import { ConfigVolume } from "../shared/configVolume";
 import { HARDENED } from "../shared/hardening";
+import { healthcheck } from "../shared/healthcheck";
 import { buildRepoImage } from "../shared/images";
 import { labels } from "../shared/labels";
+import { STARTED_UNDER_PIDS_LIMIT, startUnderPidsLimit } from "../shared/startUnderPidsLimit";
 import { agentConfigFiles } from "./agentConfigFiles";
 import { agentEnvironment } from "./agentEnvironment";
 import { AgentSettings } from "./agentSettings";
@@ -41,6 +44,8 @@ export interface AgentBoxArgs extends AgentSettings {
  */
 export class AgentBox extends pulumi.ComponentResource {
     public readonly container: docker.Container;
+    /** Starts the container once its process limit is set; whatever needs the agent running depends on this. */
+    public readonly started: command.local.Command;
     /** Docker name of the workspace volume. */
     public readonly workspaceVolumeName: pulumi.Output<string>;
 
@@ -73,11 +78,13 @@ export class AgentBox extends pulumi.ComponentResource {
             name: `${args.namePrefix}-agent`,
             image,
             ...HARDENED,
+            // Created stopped: startUnderPidsLimit starts it once the limit holds.
+            ...STARTED_UNDER_PIDS_LIMIT,
             user: `${AGENT.uid}:${AGENT.uid}`,
             tmpfs: agentTmpfs(),
             memory: args.agent.memoryMb,
             memorySwap: args.agent.memoryMb,
-            cpus: String(args.agent.cpus),
+            cpus: dockerCpus(args.agent.cpus),
             ulimits: [
                 { name: "nofile", soft: 4096, hard: 8192 },
                 { name: "core", soft: 0, hard: 0 },
@@ -97,23 +104,15 @@ export class AgentBox extends pulumi.ComponentResource {
                 { volumeName: state.name, containerPath: AGENT.paths.state },
                 { volumeName: config.volumeName, containerPath: AGENT.paths.config, readOnly: true },
             ],
-            healthcheck: {
-                tests: ["CMD", "node", "-e", `fetch("http://127.0.0.1:${AGENT.port}/healthz").then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))`],
-                interval: "15s",
-                timeout: "5s",
-                retries: 3,
-                startPeriod: "60s",
-            },
+            healthcheck: healthcheck(
+                ["node", "-e", `fetch("http://127.0.0.1:${AGENT.port}/healthz").then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))`],
+                { interval: 15, timeout: 5, startPeriod: 60 },
+            ),
             labels: labels(args.namePrefix, "agent"),
         }, { parent: this, dependsOn: [config.writer, ...args.sidecars], deleteBeforeReplace: true });
 
-        // @pulumi/docker has no pids-limit input, and ulimit nproc counts every
-        // process of the uid on the host, not the container. The engine's
-        // cgroup limit is set here and set again whenever the container is replaced.
-        new command.local.Command(`${name}-pids-limit`, {
-            create: pulumi.interpolate`docker update --pids-limit ${args.agent.pids} ${this.container.id}`,
-            triggers: [this.container.id, args.agent.pids],
-        }, { parent: this });
+        // No process of the agent runs before its fork-bomb ceiling is in force.
+        this.started = startUnderPidsLimit(`${name}-start`, this.container, args.agent.pids, this);
 
         this.registerOutputs({ container: this.container.name, workspaceVolumeName: this.workspaceVolumeName });
     }

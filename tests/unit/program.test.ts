@@ -2,6 +2,7 @@
  * The whole program, through index.ts, under Pulumi mocks: every security
  * property asserted on the inputs the program declares, for both stacks.
  */
+import { dockerCpus } from "../../components/shared/canonical";
 import { planSubnet } from "../../config/net";
 import { DeclaredResource, ProgramRun, readmeSetup, runFailingProgram, runProgram, stackFileConfig, TEST_SECRETS, withPaths } from "../support/program";
 
@@ -80,14 +81,20 @@ describe.each(["dev", "dgx"])("stack %s: the agent box", (stack) => {
     test("memory and CPU come from the stack", () => {
         const agentConfig = (stackFileConfig(stack).agent ?? {}) as { memoryMb?: number; cpus?: number };
         expect(agent().inputs.memory).toBe(agentConfig.memoryMb ?? 4096);
-        expect(agent().inputs.cpus).toBe(String(agentConfig.cpus ?? 2));
+        // In the form the provider reads back ("2.0"), so a second `pulumi up` sees no change.
+        expect(agent().inputs.cpus).toBe(dockerCpus(agentConfig.cpus ?? 2));
     });
 
-    test("the process limit is applied to the container's cgroup, and re-applied when the container changes", () => {
+    test("the container is created stopped and started only after its process limit is set, again on every replacement", () => {
         const pids = (stackFileConfig(stack).agent as { pids?: number } | undefined)?.pids ?? 512;
-        const limit = runs[stack].resources.find((r) => r.type === LOCAL_COMMAND && r.name.endsWith("-pids-limit"))!;
-        expect(limit.inputs.create).toBe(`docker update --pids-limit ${pids} ${agent().name}-id`);
-        expect(limit.inputs.triggers).toEqual([`${agent().name}-id`, pids]);
+        expect([agent().inputs.start, agent().inputs.mustRun]).toEqual([false, false]);
+        const start = runs[stack].resources.find((r) => r.type === LOCAL_COMMAND && r.name === `${agent().name}-start`)!;
+        expect(start.inputs.create).toBe(`docker update --pids-limit ${pids} ${agent().name}-id && docker start ${agent().name}-id`);
+        expect(start.inputs.triggers).toEqual([`${agent().name}-id`, pids]);
+    });
+
+    test("the health check is written in the provider's read-back form", () => {
+        expect(agent().inputs.healthcheck).toMatchObject({ interval: "15s", timeout: "5s", startPeriod: "1m0s", retries: 3 });
     });
 
     test("all outbound traffic goes to the proxy, model calls to the gateway directly", () => {
