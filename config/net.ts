@@ -6,12 +6,6 @@ export function isIPv4(text: string): boolean {
     return IPV4.test(text);
 }
 
-/** Anything that looks like an IPv6 literal, bracketed or not. */
-export function looksLikeIPv6(text: string): boolean {
-    const bare = text.replace(/^\[|\]$/g, "");
-    return bare.includes(":") && /^[0-9a-fA-F:.]+$/.test(bare);
-}
-
 export function ipToInt(ip: string): number {
     return ip.split(".").reduce((acc, octet) => acc * 256 + Number(octet), 0);
 }

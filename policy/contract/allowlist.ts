@@ -1,42 +1,98 @@
-import { isIPv4, looksLikeIPv6 } from "../../config/net";
+/**
+ * The egress allowlist grammar: which entries the proxy may be given, and how
+ * an allowlist matches a name. The config validator (config/) and the policy
+ * pack (policy/policies/allowlist.ts) both use this module, so a value the
+ * validator accepts is one the pack accepts, and the other way round.
+ *
+ * An entry is a plain DNS name (`api.telegram.org`) or a suffix
+ * (`.github.com`: github.com and every name under it). Anything else is
+ * refused, because Squid would read it as something broader than the user
+ * meant: `*` or a scheme is not a name, an IP literal bypasses name-based
+ * rules, and a one-label suffix (`.com`) opens a whole TLD.
+ *
+ * This file imports nothing outside policy/: `pulumi policy publish` packs
+ * that folder alone.
+ */
+import { isIPv4, isIPv6 } from "net";
+
+/** An accepted entry, normalised, or what is wrong with it and an entry that would be right. */
+export type EntryCheck = { ok: true; entry: string } | { ok: false; problem: string; example: string };
+
+/** An exact host name used in examples when nothing closer to the user's value fits. */
+const EXAMPLE_HOST = "api.telegram.org";
+
+/** Entries that mean "every host" in one spelling or another. */
+const EVERY_HOST = new Set(["*", ".", "*.", ".*"]);
 
 /**
- * Egress allowlist entries are plain DNS names (`api.telegram.org`) or
- * suffixes (`.github.com`, meaning github.com and every name under it).
- * Anything else is refused, because Squid would read it as something broader
- * than the user meant: `*` or a scheme is not a name, an IP literal bypasses
- * name-based rules, and a one-label suffix (`.com`) opens a whole TLD.
+ * Multi-label suffixes under which anyone can register a name (country
+ * second-level domains), or run server code that sees every request (app
+ * platforms, tunnels, request catchers). A suffix entry for one of these lets
+ * a hijacked agent hand data to a server its attacker runs; a full host name
+ * under them is fine. Static hosts whose logs the tenant can't read (GitHub
+ * Pages, raw.githubusercontent.com) are not listed.
  */
-export type EntryCheck = { ok: true; entry: string } | { ok: false; problem: string; example: string };
+const OPEN_SUFFIXES = [
+    // registrable second-level domains
+    "co.uk", "org.uk", "ac.uk", "com.au", "net.au", "org.au", "co.nz", "co.jp", "com.br", "com.cn", "co.in", "co.za", "com.mx", "com.tr",
+    // platforms that run anyone's server code, tunnels and request catchers
+    "herokuapp.com", "vercel.app", "netlify.app", "pages.dev", "workers.dev",
+    "web.app", "firebaseapp.com", "appspot.com", "azurewebsites.net", "cloudfront.net", "amazonaws.com", "blob.core.windows.net",
+    "onrender.com", "fly.dev", "glitch.me", "repl.co", "deno.dev", "ngrok.io", "ngrok-free.app", "ngrok.app", "trycloudflare.com",
+    "loca.lt", "serveo.net", "webhook.site", "pipedream.net", "requestcatcher.com", "interact.sh", "oast.fun", "burpcollaborator.net",
+];
 
 const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
+function refuse(problem: string, example = EXAMPLE_HOST): EntryCheck {
+    return { ok: false, problem, example };
+}
+
+/** Checks one allowlist entry; an accepted entry comes back trimmed, lower-cased and without a trailing dot. */
 export function checkAllowlistEntry(raw: unknown): EntryCheck {
-    if (typeof raw !== "string") return { ok: false, problem: `must be a string, got ${JSON.stringify(raw)}`, example: "api.telegram.org" };
+    if (typeof raw !== "string") return refuse(`must be a string, got ${JSON.stringify(raw)}`);
     const entry = raw.trim().toLowerCase();
-    if (entry === "") return { ok: false, problem: "is empty", example: "api.telegram.org" };
-    if (entry.includes("://")) {
-        return { ok: false, problem: "has a scheme; give the bare host name", example: hostOf(entry) ?? "api.telegram.org" };
+    if (entry === "") return refuse("is empty");
+    if (/\s/.test(entry)) {
+        const first = checkAllowlistEntry(entry.split(/\s+/)[0]);
+        return refuse("holds more than one name; give one host name per entry", first.ok ? first.entry : EXAMPLE_HOST);
     }
+    if (EVERY_HOST.has(entry)) return refuse("allows every host; list the host names the agent needs");
+    if (entry.includes("://")) return refuse("has a scheme; give the bare host name", hostOf(entry) ?? EXAMPLE_HOST);
     if (entry.includes("*")) {
         const suffix = entry.replace(/^\*\.?/, "");
-        return { ok: false, problem: "has a wildcard; write a suffix with a leading dot to allow a domain and its subdomains", example: suffix && !suffix.includes("*") ? `.${suffix}` : ".example.com" };
+        return refuse("has a wildcard; write a suffix with a leading dot to allow a domain and its subdomains", suffix && !suffix.includes("*") ? `.${suffix}` : ".example.com");
     }
-    if (entry.includes("/")) return { ok: false, problem: "has a path; the proxy allows whole hosts", example: entry.split("/")[0] || "api.telegram.org" };
-    if (looksLikeIPv6(entry) || isIPv4(entry)) {
-        return { ok: false, problem: "is an IP literal; the proxy allows names only, so an address can't be used to skip the name check", example: "api.telegram.org" };
-    }
-    if (entry.includes(":")) return { ok: false, problem: "has a port; the proxy only allows port 443", example: entry.split(":")[0] };
-    const name = entry.startsWith(".") ? entry.slice(1) : entry;
-    const labels = name.replace(/\.$/, "").split(".");
-    if (labels.some((label) => label === "")) return { ok: false, problem: "has an empty label (two dots in a row, or only a dot)", example: "api.telegram.org" };
+    // Before the path and port rules, so `10.0.0.0/8` and `[::1]:443` are named for what they are.
+    if (isIpLiteral(entry)) return refuse("is an IP literal; the proxy allows names only, so an address can't be used to skip the name check");
+    if (entry.includes("/")) return refuse("has a path; the proxy allows whole hosts", entry.split("/")[0] || EXAMPLE_HOST);
+    if (entry.includes(":")) return refuse("has a port; the proxy only opens port 443", entry.split(":")[0] || EXAMPLE_HOST);
+
+    const isSuffix = entry.startsWith(".");
+    const name = (isSuffix ? entry.slice(1) : entry).replace(/\.$/, "");
+    const labels = name.split(".");
+    if (labels.some((label) => label === "")) return refuse("has an empty label (two dots in a row)");
     const bad = labels.find((label) => !LABEL.test(label));
-    if (bad !== undefined) return { ok: false, problem: `label "${bad}" is not a valid DNS label (letters, digits, inner hyphens, at most 63)`, example: "api.telegram.org" };
+    if (bad !== undefined) return refuse(`label "${bad}" is not a valid DNS label (letters, digits, inner hyphens, at most 63)`);
+    if (/^\d+$/.test(labels[labels.length - 1])) return refuse("ends in a numeric label; that is an address, not a name");
     if (labels.length < 2) {
-        return { ok: false, problem: entry.startsWith(".") ? "is a top-level-domain suffix; it would open every site under it" : "is a single-label name; give a fully qualified name", example: entry.startsWith(".") ? `.example${entry}` : `${name}.example.com` };
+        return isSuffix
+            ? refuse("is a top-level-domain suffix; it would open every site under it", `.example.${name}`)
+            : refuse("is a single-label name; give a fully qualified name", `${name}.example.com`);
     }
-    if (/^\d+$/.test(labels[labels.length - 1])) return { ok: false, problem: "ends in a numeric label; that is an address, not a name", example: "api.telegram.org" };
-    return { ok: true, entry: (entry.startsWith(".") ? "." : "") + labels.join(".") };
+    // The open suffix itself, a parent of it (.com), or a suffix inside it (.s3.amazonaws.com).
+    const open = isSuffix ? OPEN_SUFFIXES.find((o) => name === o || o.endsWith(`.${name}`) || name.endsWith(`.${o}`)) : undefined;
+    if (open) return refuse(`is a suffix under which anyone can run a server (${open}); allow the exact host names you need instead`);
+    return { ok: true, entry: (isSuffix ? "." : "") + name };
+}
+
+/** An IPv4 or IPv6 address, with or without a leading dot, brackets, a port or a prefix length. */
+function isIpLiteral(entry: string): boolean {
+    const host = entry.replace(/^\./, "");
+    const bracketed = /^\[([^\]]*)\]/.exec(host);
+    if (bracketed) return isIPv6(bracketed[1]);
+    const bare = host.split("/")[0];
+    return isIPv6(bare) || isIPv4(bare.split(":")[0]);
 }
 
 function hostOf(url: string): string | undefined {
@@ -48,19 +104,18 @@ function hostOf(url: string): string | undefined {
 }
 
 /**
- * Lower-cases, removes duplicates and drops names a suffix entry already
- * covers (Squid warns about such overlaps and ignores one side), then sorts so
- * the rendered file is stable and a reorder in YAML changes nothing.
+ * Removes duplicates and names a suffix entry already covers (Squid warns
+ * about such overlaps and ignores one side), then sorts, so the rendered file
+ * is stable and a reorder in YAML changes nothing. Takes checked entries.
  */
 export function normalizeAllowlist(entries: string[]): string[] {
     const unique = [...new Set(entries)];
     const suffixes = unique.filter((e) => e.startsWith("."));
-    const covered = (e: string) =>
-        suffixes.some((s) => s !== e && (e === s.slice(1) || e.endsWith(s)));
+    const covered = (e: string) => suffixes.some((s) => s !== e && (e === s.slice(1) || e.endsWith(s)));
     return unique.filter((e) => !covered(e)).sort();
 }
 
-/** True when `name` is allowed by the (normalised) allowlist. */
+/** True when `name` is allowed by the (normalised) allowlist, as Squid's `dstdomain` matches it. */
 export function allowlistCovers(allowlist: string[], name: string): boolean {
     return allowlist.some((e) => (e.startsWith(".") ? name === e.slice(1) || name.endsWith(e) : name === e));
 }

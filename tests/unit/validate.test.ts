@@ -72,7 +72,7 @@ describe("validateConfig accepts and normalises", () => {
 type Case = [title: string, raw: RawConfig, key: string, problem: RegExp, example: RegExp];
 
 const REJECTIONS: Case[] = [
-    ["bare * in the allowlist", { egress: { allowlist: ["*"] } }, "secureclaw:egress.allowlist[0]", /wildcard/, /\.example\.com/],
+    ["bare * in the allowlist", { egress: { allowlist: ["*"] } }, "secureclaw:egress.allowlist[0]", /allows every host/, / api\.telegram\.org$/],
     ["*.domain in the allowlist suggests .domain", { egress: { allowlist: ["api.telegram.org", "*.github.com"] } }, "secureclaw:egress.allowlist[1]", /wildcard/, /'secureclaw:egress.allowlist\[1\]' \.github\.com/],
     ["a scheme", { egress: { allowlist: ["https://api.telegram.org/bot"] } }, "secureclaw:egress.allowlist[0]", /scheme/, / api\.telegram\.org$/],
     ["a path", { egress: { allowlist: ["api.telegram.org/bot"] } }, "secureclaw:egress.allowlist[0]", /path/, / api\.telegram\.org$/],
@@ -81,7 +81,8 @@ const REJECTIONS: Case[] = [
     ["a bracketed IPv6 literal", { egress: { allowlist: ["[::1]"] } }, "secureclaw:egress.allowlist[0]", /IP literal/, /api\.telegram\.org/],
     ["a port", { egress: { allowlist: ["api.telegram.org:8443"] } }, "secureclaw:egress.allowlist[0]", /port/, / api\.telegram\.org$/],
     ["empty labels", { egress: { allowlist: ["api..telegram.org"] } }, "secureclaw:egress.allowlist[0]", /empty label/, /api\.telegram\.org/],
-    ["a lone dot", { egress: { allowlist: ["."] } }, "secureclaw:egress.allowlist[0]", /empty label/, /api\.telegram\.org/],
+    ["a lone dot", { egress: { allowlist: ["."] } }, "secureclaw:egress.allowlist[0]", /allows every host/, /api\.telegram\.org/],
+    ["two names in one entry", { egress: { allowlist: ["api.telegram.org pypi.org"] } }, "secureclaw:egress.allowlist[0]", /more than one name/, / api\.telegram\.org$/],
     ["an empty entry", { egress: { allowlist: [""] } }, "secureclaw:egress.allowlist[0]", /is empty/, /api\.telegram\.org/],
     ["a TLD suffix", { egress: { allowlist: [".com"] } }, "secureclaw:egress.allowlist[0]", /top-level/, /\.example\.com/],
     ["a single-label name", { egress: { allowlist: ["localhost"] } }, "secureclaw:egress.allowlist[0]", /single-label/, /localhost\.example\.com/],
