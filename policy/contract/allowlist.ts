@@ -8,12 +8,18 @@
  * (`.github.com`: github.com and every name under it). Anything else is
  * refused, because Squid would read it as something broader than the user
  * meant: `*` or a scheme is not a name, an IP literal bypasses name-based
- * rules, and a one-label suffix (`.com`) opens a whole TLD.
+ * rules, and a suffix that is itself a public suffix (`.com`, `.co.uk`,
+ * `.herokuapp.com`) opens every site that anyone can register under it.
+ *
+ * Public suffixes come from the Public Suffix List (through tldts), private
+ * section included: app platforms and user-content hosts list themselves there
+ * precisely because their tenants are strangers to each other.
  *
  * This file imports nothing outside policy/: `pulumi policy publish` packs
  * that folder alone.
  */
 import { isIPv4, isIPv6 } from "net";
+import { getPublicSuffix } from "tldts";
 
 /** An accepted entry, normalised, or what is wrong with it and an entry that would be right. */
 export type EntryCheck = { ok: true; entry: string } | { ok: false; problem: string; example: string };
@@ -23,24 +29,6 @@ const EXAMPLE_HOST = "api.telegram.org";
 
 /** Entries that mean "every host" in one spelling or another. */
 const EVERY_HOST = new Set(["*", ".", "*.", ".*"]);
-
-/**
- * Multi-label suffixes under which anyone can register a name (country
- * second-level domains), or run server code that sees every request (app
- * platforms, tunnels, request catchers). A suffix entry for one of these lets
- * a hijacked agent hand data to a server its attacker runs; a full host name
- * under them is fine. Static hosts whose logs the tenant can't read (GitHub
- * Pages, raw.githubusercontent.com) are not listed.
- */
-const OPEN_SUFFIXES = [
-    // registrable second-level domains
-    "co.uk", "org.uk", "ac.uk", "com.au", "net.au", "org.au", "co.nz", "co.jp", "com.br", "com.cn", "co.in", "co.za", "com.mx", "com.tr",
-    // platforms that run anyone's server code, tunnels and request catchers
-    "herokuapp.com", "vercel.app", "netlify.app", "pages.dev", "workers.dev",
-    "web.app", "firebaseapp.com", "appspot.com", "azurewebsites.net", "cloudfront.net", "amazonaws.com", "blob.core.windows.net",
-    "onrender.com", "fly.dev", "glitch.me", "repl.co", "deno.dev", "ngrok.io", "ngrok-free.app", "ngrok.app", "trycloudflare.com",
-    "loca.lt", "serveo.net", "webhook.site", "pipedream.net", "requestcatcher.com", "interact.sh", "oast.fun", "burpcollaborator.net",
-];
 
 const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -80,10 +68,18 @@ export function checkAllowlistEntry(raw: unknown): EntryCheck {
             ? refuse("is a top-level-domain suffix; it would open every site under it", `.example.${name}`)
             : refuse("is a single-label name; give a fully qualified name", `${name}.example.com`);
     }
-    // The open suffix itself, a parent of it (.com), or a suffix inside it (.s3.amazonaws.com).
-    const open = isSuffix ? OPEN_SUFFIXES.find((o) => name === o || o.endsWith(`.${name}`) || name.endsWith(`.${o}`)) : undefined;
-    if (open) return refuse(`is a suffix under which anyone can run a server (${open}); allow the exact host names you need instead`);
+    if (isSuffix && isPublicSuffix(name)) {
+        return refuse(
+            `is a public suffix: the Public Suffix List says anyone can register names under ${name}, so it would open servers anyone runs; allow the exact host names you need instead`,
+            `myapp.${name}`,
+        );
+    }
     return { ok: true, entry: (isSuffix ? "." : "") + name };
+}
+
+/** True when the PSL (ICANN or private section) lists `name` as a suffix under which anyone can register names. */
+function isPublicSuffix(name: string): boolean {
+    return getPublicSuffix(name, { allowPrivateDomains: true }) === name;
 }
 
 /** An IPv4 or IPv6 address, with or without a leading dot, brackets, a port or a prefix length. */

@@ -2,6 +2,7 @@ import { RunError } from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
 import { ConfigError, validateConfig } from "../../config/validate";
+import { checkAllowlistEntry } from "../../policy/contract/allowlist";
 import { RawConfig, SecretKey } from "../../config/schema";
 
 const ALL_SECRETS: SecretKey[] = ["telegramBotToken", "gatewayMasterKey", "vllmApiKey", "sshPrivateKey", "hfToken"];
@@ -66,6 +67,11 @@ describe("validateConfig accepts and normalises", () => {
         expect(config.telegram).toEqual({ enabled: true, allowFrom: ["123456789", "987654321"] });
     });
 
+    test("a full host name under a public suffix, or one tenant's domain there, is allowed", () => {
+        const config = validate({ egress: { allowlist: ["myapp.herokuapp.com", "www.example.co.uk", ".myapp.herokuapp.com"] } });
+        expect(config.egress.allowlist).toEqual([".myapp.herokuapp.com", "www.example.co.uk"]);
+    });
+
     test("booleans given as text are read, and a field set to null or blank text takes its default", () => {
         expect(validate({ telegram: { enabled: "false" } }).telegram).toEqual({ enabled: false });
         expect(validate({ telegram: { enabled: "true", allowFrom: ["1"] }, egress: { allowlist: ["api.telegram.org"] } }).telegram.enabled).toBe(true);
@@ -115,6 +121,8 @@ const REJECTIONS: Case[] = [
     ["empty labels", { egress: { allowlist: ["api..telegram.org"] } }, "secureclaw:egress.allowlist[0]", /empty label/, /api\.telegram\.org/],
     ["a lone dot", { egress: { allowlist: ["."] } }, "secureclaw:egress.allowlist[0]", /allows every host/, /api\.telegram\.org/],
     ["two names in one entry", { egress: { allowlist: ["api.telegram.org pypi.org"] } }, "secureclaw:egress.allowlist[0]", /more than one name/, / api\.telegram\.org$/],
+    ["a second-level public suffix (ICANN section of the PSL)", { egress: { allowlist: [".co.uk"] } }, "secureclaw:egress.allowlist[0]", /Public Suffix List says anyone can register names under co\.uk/, / myapp\.co\.uk$/],
+    ["an app platform's public suffix (private section of the PSL)", { egress: { allowlist: [".herokuapp.com"] } }, "secureclaw:egress.allowlist[0]", /Public Suffix List says anyone can register names under herokuapp\.com/, / myapp\.herokuapp\.com$/],
     ["an empty entry", { egress: { allowlist: [""] } }, "secureclaw:egress.allowlist[0]", /is empty/, /api\.telegram\.org/],
     ["a TLD suffix", { egress: { allowlist: [".com"] } }, "secureclaw:egress.allowlist[0]", /top-level/, /\.example\.com/],
     ["a single-label name", { egress: { allowlist: ["localhost"] } }, "secureclaw:egress.allowlist[0]", /single-label/, /localhost\.example\.com/],
@@ -170,6 +178,16 @@ describe("validateConfig rejects, naming the key, the problem and a right value"
         expect(match).toBeDefined();
         expect(match!.problem).toMatch(problem);
         expect(match!.example).toMatch(example);
+    });
+});
+
+describe("the allowlist grammar is the policy pack's (policy/contract/allowlist.ts)", () => {
+    test.each([".co.uk", ".herokuapp.com", ".github.io", "*.github.com", "10.0.0.1"])("%j: the validator's problem is the grammar's", (entry) => {
+        const check = checkAllowlistEntry(entry);
+        expect(check.ok).toBe(false);
+        expect(problemsOf({ egress: { allowlist: [entry] } })).toEqual([
+            { key: "secureclaw:egress.allowlist[0]", problem: `${JSON.stringify(entry)} ${check.ok ? "" : check.problem}`, example: `pulumi config set --path 'secureclaw:egress.allowlist[0]' ${check.ok ? "" : check.example}` },
+        ]);
     });
 });
 
