@@ -15,28 +15,18 @@ import { cidrsOverlap, freeSubnet, parseCidr } from "./net";
 import { MODEL_PRESETS, MODEL_SIZES, ModelPreset, ModelSize } from "./presets";
 import * as values from "./values";
 
-/**
- * The stack configuration as `pulumi config` holds it, before validation.
- * Every field is untyped on purpose: it comes from YAML a person wrote, and
- * `validateConfig` is the only place that decides what it means.
- */
-export interface RawConfig {
-    model?: unknown;
-    gpu?: unknown;
-    egress?: unknown;
-    telegram?: unknown;
-    agent?: unknown;
-    gateway?: unknown;
-    images?: unknown;
-    network?: unknown;
-    /** Any other key in the namespace: refused, so a typo is not silently ignored. */
-    [key: string]: unknown;
-}
-
 /** The config sections (each an object under `secureclaw:`). */
 export const SECTIONS = ["model", "gpu", "egress", "telegram", "agent", "gateway", "images", "network"] as const;
 /** One of SECTIONS. */
 export type SectionName = (typeof SECTIONS)[number];
+
+/**
+ * The stack configuration as `pulumi config` holds it, before validation:
+ * every key of the namespace but the secrets. Untyped on purpose: it comes
+ * from YAML a person wrote, and `validateConfig` is the only place that
+ * decides what it means (a key that is not a section is refused).
+ */
+export type RawConfig = { [Section in SectionName]?: unknown } & Record<string, unknown>;
 
 /** Names of the secret config keys, each set with `pulumi config set --secret`. */
 export const SECRET_KEYS = ["telegramBotToken", "gatewayMasterKey", "vllmApiKey", "sshPrivateKey", "hfToken"] as const;
