@@ -8,6 +8,7 @@
  * host the allowlist does not allow) and secrets live in validate.ts.
  */
 import { isIPv4 } from "net";
+import { cpusRoundTrip, dockerCpus } from "../components/shared/canonical";
 import { z } from "zod";
 import { allowlistCovers, checkAllowlistEntry, normalizeAllowlist } from "../policy/contract/allowlist";
 import { addProblem, fields, flag, list, numberIn, onceValid, section, shown, text } from "./fields";
@@ -223,7 +224,10 @@ export function telegramApiHost(telegram: TelegramConfig & { enabled: true }): s
 export const AgentSection = section(
     fields({
         memoryMb: numberIn(512, 262144, { integer: true }).default(4096),
-        cpus: numberIn(0.5, 128).default(2),
+        /** CPU cap; refused when Docker would keep another value (10.05 is stored as 10.1), so a second `up` sees no change. */
+        cpus: numberIn(0.5, 128)
+            .refine((n) => n < 0.5 || n > 128 || cpusRoundTrip(n), { error: (issue) => `can't be kept exactly by Docker (it would store ${dockerCpus(Number(issue.input))}); use a count like 2, 1.5 or 1.25` })
+            .default(2),
         /** Most processes the agent box may run (fork-bomb ceiling). */
         pids: numberIn(64, 65536, { integer: true }).default(512),
         /** PEM certificates the agent trusts in addition to the system store (a TLS-inspecting relay, a test CA). */

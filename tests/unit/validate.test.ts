@@ -154,6 +154,7 @@ const REJECTIONS: Case[] = [
     ["Telegram API root on an IP address", { telegram: { ...TELEGRAM, apiRoot: "https://149.154.167.220" }, egress: { allowlist: ["api.telegram.org"] } }, "secureclaw:telegram.apiRoot", /names only/, /apiRoot' https:/],
     ["memory below the floor", { agent: { memoryMb: 64 } }, "secureclaw:agent.memoryMb", /from 512 to 262144, got 64/, /memoryMb' 4096/],
     ["CPUs of zero", { agent: { cpus: 0 } }, "secureclaw:agent.cpus", /from 0.5 to 128/, /cpus' 2/],
+    ["CPUs Docker can't keep exactly (a second up would replace the agent)", { agent: { cpus: 10.05 } }, "secureclaw:agent.cpus", /it would store 10\.1/, /cpus' 2/],
     ["fractional process limit", { agent: { pids: 100.5 } }, "secureclaw:agent.pids", /whole number/, /pids' 512/],
     ["process limit too high", { agent: { pids: 10_000_000 } }, "secureclaw:agent.pids", /from 64 to 65536/, /pids' 512/],
     ["a non-PEM CA", { agent: { extraCaCertificates: "hello" } }, "secureclaw:agent.extraCaCertificates", /PEM/, /relay-ca\.pem/],
