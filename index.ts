@@ -1,7 +1,8 @@
 import { SecureClawEnclave } from "./components/enclave";
 import { loadConfig } from "./config/load";
 
-// Validation runs first and throws before any resource is declared.
+// Validation runs first. On bad config it throws a ConfigError, a pulumi.RunError:
+// the CLI prints its list of problems (no stack trace) and no resource is declared.
 const { config, secrets } = loadConfig();
 
 const enclave = new SecureClawEnclave("secureclaw", { config, secrets, repoRoot: __dirname });

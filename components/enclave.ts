@@ -101,6 +101,8 @@ export class SecureClawEnclave extends pulumi.ComponentResource {
             model: config.model,
             telegram: config.telegram,
             requestTimeoutSeconds: config.gateway.requestTimeoutSeconds,
+            gatewayUrl: gateway.url,
+            proxyUrl: proxy.url,
             gatewayKey: required("gatewayMasterKey"),
             telegramBotToken: config.telegram.enabled ? required("telegramBotToken") : undefined,
             enclaveNetwork: networks.enclave.name,

@@ -1,10 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
-import { RawConfig, SECRET_KEYS, SECTIONS, SecretKey, StackConfig } from "./schema";
+import { NAMESPACE } from "./examples";
+import { RawConfig, SECRET_KEYS, SecretKey, StackConfig } from "./schema";
 import { validateConfig } from "./validate";
 
 /** The stack's secrets as Pulumi secret outputs; a value is never read in the clear. */
 export type Secrets = { [K in SecretKey]?: pulumi.Output<string> };
 
+/** The validated config and the secrets, ready for SecureClawEnclave. */
 export interface LoadedConfig {
     config: StackConfig;
     secrets: Secrets;
@@ -28,13 +30,32 @@ function encryptedKeys(): Set<string> | undefined {
     }
 }
 
+/** A config value as the engine passes it (JSON for objects and lists); text that is not JSON stays text, for the validator to judge. */
+function parsed(value: string): unknown {
+    try {
+        return JSON.parse(value);
+    } catch {
+        return value;
+    }
+}
+
+/**
+ * Every non-secret key of the `secureclaw` namespace, so the validator sees
+ * a misspelt key too (`pulumi.Config` would only return the keys asked for).
+ */
+function rawConfig(): RawConfig {
+    const raw: RawConfig = {};
+    const prefix = `${NAMESPACE}:`;
+    for (const [fullKey, value] of Object.entries(pulumi.runtime.allConfig())) {
+        const key = fullKey.slice(prefix.length);
+        if (fullKey.startsWith(prefix) && !(SECRET_KEYS as readonly string[]).includes(key)) raw[key] = parsed(value);
+    }
+    return raw;
+}
+
 /** Reads the `secureclaw` namespace, validates it, and wraps every secret as a secret output. */
 export function loadConfig(): LoadedConfig {
-    const cfg = new pulumi.Config("secureclaw");
-    const raw: RawConfig = {};
-    for (const section of SECTIONS) {
-        raw[section] = cfg.getObject<unknown>(section);
-    }
+    const cfg = new pulumi.Config(NAMESPACE);
     const encrypted = encryptedKeys();
     const secrets: Secrets = {};
     const present = new Set<SecretKey>();
@@ -44,8 +65,8 @@ export function loadConfig(): LoadedConfig {
         if (value === undefined) continue;
         secrets[key] = value;
         present.add(key);
-        if (encrypted && !encrypted.has(`secureclaw:${key}`)) plaintext.add(key);
+        if (encrypted && !encrypted.has(`${NAMESPACE}:${key}`)) plaintext.add(key);
     }
-    const config = validateConfig(pulumi.getStack(), raw, { present, plaintext });
+    const config = validateConfig(pulumi.getStack(), rawConfig(), { present, plaintext });
     return { config, secrets };
 }

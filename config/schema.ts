@@ -1,26 +1,37 @@
-import { ModelPreset, ModelSize } from "./presets";
-
 /**
- * The stack configuration as `pulumi config` holds it, before validation.
- * Every field is optional and untyped on purpose: it comes from YAML a person
- * wrote, and `validateConfig` is the only place that decides what it means.
+ * The stack configuration: one zod schema per section under `secureclaw:`,
+ * with every type, range and default, and the validated types the rest of the
+ * program reads. Every rule a renderer in components/ enforces is enforced
+ * here too, so bad input stops the program before any resource is declared.
+ *
+ * Cross-section rules (a split over more GPUs than the host has, a Telegram
+ * host the allowlist does not allow) and secrets live in validate.ts.
  */
-export interface RawConfig {
-    model?: unknown;
-    gpu?: unknown;
-    egress?: unknown;
-    telegram?: unknown;
-    agent?: unknown;
-    gateway?: unknown;
-    images?: unknown;
-    network?: unknown;
-}
+import { isIPv4 } from "net";
+import { cpusRoundTrip, dockerCpus } from "../components/shared/canonical";
+import { z } from "zod";
+import { allowlistCovers, checkAllowlistEntry, normalizeAllowlist } from "../policy/contract/allowlist";
+import { addProblem, fields, flag, list, numberIn, onceValid, section, shown, text } from "./fields";
+import { cidrsOverlap, freeSubnet, parseCidr } from "./net";
+import { MODEL_PRESETS, MODEL_SIZES, ModelPreset, ModelSize } from "./presets";
+import * as values from "./values";
 
 /** The config sections (each an object under `secureclaw:`). */
 export const SECTIONS = ["model", "gpu", "egress", "telegram", "agent", "gateway", "images", "network"] as const;
+/** One of SECTIONS. */
+export type SectionName = (typeof SECTIONS)[number];
+
+/**
+ * The stack configuration as `pulumi config` holds it, before validation:
+ * every key of the namespace but the secrets. Untyped on purpose: it comes
+ * from YAML a person wrote, and `validateConfig` is the only place that
+ * decides what it means (a key that is not a section is refused).
+ */
+export type RawConfig = { [Section in SectionName]?: unknown } & Record<string, unknown>;
 
 /** Names of the secret config keys, each set with `pulumi config set --secret`. */
 export const SECRET_KEYS = ["telegramBotToken", "gatewayMasterKey", "vllmApiKey", "sshPrivateKey", "hfToken"] as const;
+/** One of SECRET_KEYS. */
 export type SecretKey = (typeof SECRET_KEYS)[number];
 
 /** What the validator needs to know about secrets without ever reading their values. */
@@ -31,50 +42,148 @@ export interface SecretPresence {
     plaintext: ReadonlySet<SecretKey>;
 }
 
+/** Defaults that examples repeat; the rest sit where the schema declares them. */
+export const DEFAULTS = {
+    vllmImage: "vllm/vllm-openai:v0.11.0",
+    network: { enclaveSubnet: "10.89.0.0/24", egressSubnet: "10.89.1.0/24", modelSubnet: "10.89.2.0/24" },
+} as const;
+
+// ---- model ------------------------------------------------------------------
+
+/** The preset the stack picked, with its overrides applied. */
 export interface ModelConfig extends ModelPreset {
-    /** The preset the stack picked; fields above already carry its overrides. */
     size: ModelSize;
 }
 
-export interface LocalGpu {
+const isPowerOfTwo = (n: number) => (n & (n - 1)) === 0;
+
+/** Drops unset overrides, so they don't hide the preset's value. */
+function setOnly<T extends object>(overrides: T): Partial<T> {
+    return Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** `secureclaw:model`: a preset size, and overrides of any preset field. */
+export const ModelSection = section(
+    fields({
+        size: z.enum(MODEL_SIZES, { error: (issue) => `unknown model size ${shown(issue.input)} (known: ${MODEL_SIZES.join(", ")})` }).default("small"),
+        huggingFaceId: text(values.huggingFaceId).optional(),
+        servedName: text(values.servedName).optional(),
+        toolCallParser: text(values.toolCallParser).optional(),
+        maxModelLen: numberIn(1024, 1048576, { integer: true }).optional(),
+        tensorParallelSize: numberIn(1, 16, { integer: true })
+            .refine(isPowerOfTwo, { ...onceValid(), error: (issue) => `must be a power of two (1, 2, 4, 8), got ${shown(issue.input)}` })
+            .optional(),
+        gpuMemoryUtilization: numberIn(0.1, 0.98).optional(),
+        maxOutputTokens: numberIn(256, 262144, { integer: true }).optional(),
+    }),
+)
+    .transform(({ size, ...overrides }): ModelConfig => ({ size, ...MODEL_PRESETS[size], ...setOnly(overrides) }))
+    .superRefine((model, ctx) => {
+        // OpenClaw and Aider refuse a completion cap above the context window.
+        if (model.maxOutputTokens > model.maxModelLen) {
+            addProblem(ctx, ["maxOutputTokens"], `is ${model.maxOutputTokens} but model.maxModelLen is ${model.maxModelLen}: a completion can't be longer than the whole context`, {
+                example: String(Math.floor(model.maxModelLen / 4)),
+            });
+        }
+    }, onceValid());
+
+// ---- gpu --------------------------------------------------------------------
+
+const gpuCount = numberIn(1, 16, { integer: true }).default(1);
+
+const LocalGpuFields = fields({
     /** vLLM runs as a container on this Docker host, reachable only by the gateway. */
-    placement: "local";
+    placement: z.literal("local"),
     /** GPUs on this host that vLLM may use. */
-    count: number;
-}
+    count: gpuCount,
+});
 
-export interface RemoteGpu {
+const RemoteGpuFields = fields({
     /** vLLM runs on another machine, launched over SSH. */
-    placement: "remote";
+    placement: z.literal("remote"),
     /** GPUs on the GPU host. */
-    count: number;
+    count: gpuCount,
     /** Address or name the program connects to with SSH. */
-    host: string;
-    sshUser: string;
-    sshPort: number;
+    host: text(values.gpuHost, "is required when gpu.placement is remote: the GPU host's address or name"),
+    sshUser: text(values.sshUser, "is required when gpu.placement is remote: the user that runs Docker on the GPU host"),
+    sshPort: numberIn(1, 65535, { integer: true }).default(22),
     /** The GPU host's SSH public host key ("ssh-ed25519 AAAA..."); when set, any other key is refused. */
-    sshHostKey?: string;
-    /** IPv4 address on the GPU host that vLLM's port is published on (never every interface). */
-    bindAddress: string;
+    sshHostKey: text(values.sshHostKey).transform(values.typeAndKey).optional(),
+    /** IPv4 address on the GPU host that vLLM's port is published on (never every interface); defaults to `host` when that is an address. */
+    bindAddress: text(values.bindAddress).optional(),
     /** Port vLLM is published on at bindAddress. */
-    port: number;
+    port: numberIn(1024, 65535, { integer: true }).default(8000),
     /** How long the launch waits for vLLM's /health before failing (a cold 30B start takes minutes). */
-    startupTimeoutSeconds: number;
-}
+    startupTimeoutSeconds: numberIn(60, 7200, { integer: true }).default(1800),
+});
 
+/** vLLM as a container on this Docker host. */
+export type LocalGpu = z.output<typeof LocalGpuFields>;
+/** vLLM on a GPU host the program reaches over SSH; `bindAddress` is always set once validated. */
+export type RemoteGpu = Omit<z.output<typeof RemoteGpuFields>, "bindAddress"> & { bindAddress: string };
+/** Where vLLM runs. */
 export type GpuConfig = LocalGpu | RemoteGpu;
 
-export interface EgressConfig {
-    /** Normalised host names (`api.telegram.org`) and suffixes (`.github.com`) the proxy lets the agent reach. */
-    allowlist: string[];
-    /**
-     * Allowlisted names pinned to a fixed address, resolved by the proxy from
-     * its hosts file instead of DNS. For a server on a private address that the
-     * private-destination rule would otherwise refuse (a LAN relay, a test server).
-     */
-    pinnedHosts: Record<string, string>;
-}
+/** `secureclaw:gpu`: where vLLM runs (`placement` picks the fields), and on how many GPUs. */
+export const GpuSection = section(
+    z.discriminatedUnion("placement", [LocalGpuFields, RemoteGpuFields], {
+        error: (issue) =>
+            issue.code === "invalid_union"
+                ? `must be "local" (vLLM on this Docker host) or "remote" (a GPU host over SSH), got ${shown((issue.input as { placement?: unknown }).placement)}`
+                : `must be an object, got ${shown(issue.input)}`,
+    }),
+    { placement: "local" },
+)
+    .superRefine((gpu, ctx) => {
+        if (gpu.placement === "remote" && gpu.bindAddress === undefined && !isIPv4(gpu.host)) {
+            addProblem(ctx, ["bindAddress"], "is required when gpu.host is a name: the GPU host's IPv4 address the gateway reaches vLLM on (vLLM is never published on every interface)");
+        }
+    }, onceValid("host", "bindAddress"))
+    .transform((gpu): GpuConfig => (gpu.placement === "remote" ? { ...gpu, bindAddress: gpu.bindAddress ?? gpu.host } : gpu));
 
+// ---- egress -----------------------------------------------------------------
+
+/** `secureclaw:egress`: what the proxy lets the agent reach. */
+export const EgressSection = section(
+    fields({
+        /** Host names (`api.telegram.org`) and suffixes (`.github.com`) the proxy lets the agent reach. */
+        allowlist: list(values.allowlistEntry).default([]),
+        /**
+         * Allowlisted names pinned to a fixed address, resolved by the proxy from
+         * its hosts file instead of DNS. For a server on a private address that the
+         * private-destination rule would otherwise refuse (a LAN relay, a test server).
+         */
+        pinnedHosts: z.record(z.string(), values.pinnedAddress, { error: (issue) => `must map host names to IPv4 addresses, got ${shown(issue.input)}` }).default({}),
+    }),
+)
+    .superRefine(({ allowlist, pinnedHosts }, ctx) => {
+        const allowed = normalizeAllowlist(allowlist);
+        for (const name of Object.keys(pinnedHosts)) {
+            const check = checkAllowlistEntry(name);
+            if (!check.ok || check.entry.startsWith(".")) {
+                addProblem(ctx, ["pinnedHosts", name], "must be keyed by a full host name", { exampleKey: 'egress.pinnedHosts["api.telegram.org"]' });
+            } else if (!allowlistCovers(allowed, check.entry)) {
+                // The next index after what the user wrote, so the example adds rather than replaces.
+                addProblem(ctx, ["pinnedHosts", name], `pins ${check.entry}, which egress.allowlist does not allow; pinning never widens the allowlist`, {
+                    exampleKey: `egress.allowlist[${allowlist.length}]`,
+                    example: check.entry,
+                });
+            }
+        }
+    }, onceValid("allowlist", "pinnedHosts"))
+    .transform(({ allowlist, pinnedHosts }) => ({
+        /** Normalised: lower-case, no duplicates, no name a suffix already covers, sorted. */
+        allowlist: normalizeAllowlist(allowlist),
+        /** Keyed by the normalised host name. */
+        pinnedHosts: Object.fromEntries(Object.entries(pinnedHosts).map(([name, address]) => [name.trim().toLowerCase().replace(/\.$/, ""), address])),
+    }));
+
+/** The validated egress section. */
+export type EgressConfig = z.output<typeof EgressSection>;
+
+// ---- telegram ---------------------------------------------------------------
+
+/** The Telegram channel, off or on with the users it answers. */
 export type TelegramConfig =
     | { enabled: false }
     | {
@@ -85,37 +194,104 @@ export type TelegramConfig =
           apiRoot?: string;
       };
 
-export interface AgentConfig {
-    memoryMb: number;
-    cpus: number;
-    /** Most processes the agent box may run (fork-bomb ceiling). */
-    pids: number;
-    /** PEM certificates the agent trusts in addition to the system store (a TLS-inspecting relay, a test CA). */
-    extraCaCertificates?: string;
+/** `secureclaw:telegram`: the channel, who may use it, and an optional relay. */
+export const TelegramSection = section(
+    fields({
+        enabled: flag().default(false),
+        /** Numeric Telegram user IDs allowed to talk to the agent. */
+        allowFrom: list(values.telegramUserId).default([]),
+        /** Bot API root, when not https://api.telegram.org (a relay or a test server). */
+        apiRoot: text(values.apiRoot).transform(values.withoutTrailingSlashes).optional(),
+    }),
+)
+    .superRefine((telegram, ctx) => {
+        if (telegram.enabled && telegram.allowFrom.length === 0) {
+            addProblem(ctx, ["allowFrom"], "is empty, so nobody could talk to the agent; list the numeric user IDs allowed to (ask @userinfobot for yours)");
+        }
+    }, onceValid("enabled", "allowFrom"))
+    .transform(({ enabled, allowFrom, apiRoot }): TelegramConfig =>
+        enabled ? { enabled, allowFrom: [...new Set(allowFrom)], ...(apiRoot !== undefined ? { apiRoot } : {}) } : { enabled: false },
+    );
+
+/** The host the Telegram channel connects to, which the allowlist must allow. */
+export function telegramApiHost(telegram: TelegramConfig & { enabled: true }): string {
+    return telegram.apiRoot === undefined ? "api.telegram.org" : new URL(telegram.apiRoot).hostname.replace(/\.$/, "");
 }
 
-export interface GatewayConfig {
-    /** Seconds LiteLLM waits for one model call. */
-    requestTimeoutSeconds: number;
-    /** Model calls LiteLLM runs at once; more wait in line. */
-    maxParallelRequests: number;
-}
+// ---- agent, gateway, images, network ----------------------------------------
 
-export interface ImagesConfig {
-    /** LiteLLM proxy image, pinned by tag or digest; unset builds images/litellm (hash-pinned from PyPI). */
-    litellm?: string;
-    /** vLLM OpenAI server image, pinned by tag or digest. */
-    vllm: string;
-}
+/** `secureclaw:agent`: the agent box's limits and extra trust. */
+export const AgentSection = section(
+    fields({
+        memoryMb: numberIn(512, 262144, { integer: true }).default(4096),
+        /** CPU cap; refused when Docker would keep another value (10.05 is stored as 10.1), so a second `up` sees no change. */
+        cpus: numberIn(0.5, 128)
+            .refine((n) => n < 0.5 || n > 128 || cpusRoundTrip(n), { error: (issue) => `can't be kept exactly by Docker (it would store ${dockerCpus(Number(issue.input))}); use a count like 2, 1.5 or 1.25` })
+            .default(2),
+        /** Most processes the agent box may run (fork-bomb ceiling). */
+        pids: numberIn(64, 65536, { integer: true }).default(512),
+        /** PEM certificates the agent trusts in addition to the system store (a TLS-inspecting relay, a test CA). */
+        extraCaCertificates: text(values.pemCertificates)
+            .transform((pem) => `${pem}\n`)
+            .optional(),
+    }),
+);
 
-export interface NetworkConfig {
-    /** IPv4 subnet of the internal enclave network. */
-    enclaveSubnet: string;
-    /** IPv4 subnet of the egress network the sidecars use to reach out. */
-    egressSubnet: string;
-    /** IPv4 subnet of the network joining the gateway to a local vLLM. */
-    modelSubnet: string;
-}
+/** The validated agent section. */
+export type AgentConfig = z.output<typeof AgentSection>;
+
+/** `secureclaw:gateway`: LiteLLM's per-call timeout and concurrency. */
+export const GatewaySection = section(
+    fields({
+        /** Seconds LiteLLM waits for one model call. */
+        requestTimeoutSeconds: numberIn(10, 3600, { integer: true }).default(600),
+        /** Model calls LiteLLM runs at once; more wait in line. */
+        maxParallelRequests: numberIn(1, 256, { integer: true }).default(8),
+    }),
+);
+
+/** The validated gateway section. */
+export type GatewayConfig = z.output<typeof GatewaySection>;
+
+/** `secureclaw:images`: pinned images instead of the defaults. */
+export const ImagesSection = section(
+    fields({
+        /** LiteLLM proxy image, pinned by tag or digest; unset builds images/litellm (hash-pinned from PyPI). */
+        litellm: text(values.imageRef).optional(),
+        /** vLLM OpenAI server image, pinned by tag or digest. */
+        vllm: text(values.imageRef).default(DEFAULTS.vllmImage),
+    }),
+);
+
+/** The validated images section. */
+export type ImagesConfig = z.output<typeof ImagesSection>;
+
+const SUBNETS = ["enclaveSubnet", "egressSubnet", "modelSubnet"] as const;
+
+/** `secureclaw:network`: the three Docker subnets, private and apart. */
+export const NetworkSection = section(
+    fields({
+        /** IPv4 subnet of the internal enclave network. */
+        enclaveSubnet: text(values.privateSubnet).default(DEFAULTS.network.enclaveSubnet),
+        /** IPv4 subnet of the egress network the sidecars use to reach out. */
+        egressSubnet: text(values.privateSubnet).default(DEFAULTS.network.egressSubnet),
+        /** IPv4 subnet of the network joining the gateway to a local vLLM. */
+        modelSubnet: text(values.privateSubnet).default(DEFAULTS.network.modelSubnet),
+    }),
+).superRefine((network, ctx) => {
+    const cidrs = SUBNETS.map((field) => parseCidr(network[field])!);
+    SUBNETS.forEach((field, j) => {
+        const earlier = SUBNETS.slice(0, j).find((_, i) => cidrsOverlap(cidrs[i], cidrs[j]));
+        if (earlier === undefined) return;
+        const free = freeSubnet(cidrs.filter((_, i) => i !== j));
+        addProblem(ctx, [field], `overlaps network.${earlier} (${network[earlier]}); the networks must not share addresses`, { example: free });
+        // Later fields are judged against the suggestion, so two suggestions never collide.
+        cidrs[j] = parseCidr(free)!;
+    });
+}, onceValid(...SUBNETS));
+
+/** The validated network section. */
+export type NetworkConfig = z.output<typeof NetworkSection>;
 
 /** A validated stack: every default applied, every value checked. */
 export interface StackConfig {
@@ -130,27 +306,3 @@ export interface StackConfig {
     images: ImagesConfig;
     network: NetworkConfig;
 }
-
-export const DEFAULTS = {
-    gpuCount: 1,
-    sshPort: 22,
-    vllmPort: 8000,
-    startupTimeoutSeconds: 1800,
-    agent: { memoryMb: 4096, cpus: 2, pids: 512 },
-    gateway: { requestTimeoutSeconds: 600, maxParallelRequests: 8 },
-    images: {
-        vllm: "vllm/vllm-openai:v0.11.0",
-    },
-    network: { enclaveSubnet: "10.89.0.0/24", egressSubnet: "10.89.1.0/24", modelSubnet: "10.89.2.0/24" },
-} as const;
-
-export const LIMITS = {
-    memoryMb: { min: 512, max: 262144 },
-    cpus: { min: 0.5, max: 128 },
-    pids: { min: 64, max: 65536 },
-    requestTimeoutSeconds: { min: 10, max: 3600 },
-    maxParallelRequests: { min: 1, max: 256 },
-    gpuCount: { min: 1, max: 16 },
-    maxModelLen: { min: 1024, max: 1048576 },
-    startupTimeoutSeconds: { min: 60, max: 7200 },
-} as const;

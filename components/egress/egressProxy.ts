@@ -38,6 +38,8 @@ const LIMITS = { memoryMb: 256, cpus: 1, pids: 256, maxConnectionsPerClient: 64 
  * so the proxy, the agent and the gateway keep running.
  */
 export class EgressProxy extends pulumi.ComponentResource {
+    /** The proxy URL the enclave's clients use. */
+    public readonly url = `http://${PROXY.alias}:${PROXY.port}`;
     public readonly container: docker.Container;
     /** Runs once the container exists: sets its pids limit, then starts it. */
     public readonly started: command.local.Command;
@@ -93,6 +95,6 @@ export class EgressProxy extends pulumi.ComponentResource {
         }, { parent: this, dependsOn: config.writers, deleteBeforeReplace: true });
         this.started = startUnderPidsLimit(`${name}-start`, this.container, LIMITS.pids, this);
 
-        this.registerOutputs({ container: this.container.name, logVolumeName: this.logVolumeName });
+        this.registerOutputs({ url: this.url, container: this.container.name, logVolumeName: this.logVolumeName });
     }
 }

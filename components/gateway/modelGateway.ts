@@ -45,6 +45,8 @@ const LIMITS = { memoryMb: 2048, cpus: 2, pids: 512 };
  * agent never does, and it forwards to exactly one upstream.
  */
 export class ModelGateway extends pulumi.ComponentResource {
+    /** The OpenAI base URL the agent calls (ending in /v1). */
+    public readonly url = `http://${GATEWAY.alias}:${GATEWAY.port}/v1`;
     public readonly container: docker.Container;
     /** Runs once the container exists: sets its pids limit, then starts it. */
     public readonly started: command.local.Command;
@@ -115,6 +117,6 @@ export class ModelGateway extends pulumi.ComponentResource {
         }, { parent: this, dependsOn: [...config.writers, ...args.upstream], deleteBeforeReplace: true });
         this.started = startUnderPidsLimit(`${name}-start`, this.container, LIMITS.pids, this);
 
-        this.registerOutputs({ container: this.container.name });
+        this.registerOutputs({ url: this.url, container: this.container.name });
     }
 }

@@ -24,14 +24,31 @@ export function goDuration(seconds: number): string {
 }
 
 /**
- * A CPU count as the provider reads it back: Go's `%#.2g` of the engine's
- * NanoCPUs / 1e9, so two significant digits with the point kept ("0.50",
- * "2.0", "10."). The config validator only accepts counts that survive this
- * round trip (see config/), so the value written is the value meant.
+ * A CPU count as the provider reads it back. The engine keeps NanoCPUs; the
+ * provider prints them with nine decimals, and then either keeps one decimal
+ * when the string holds exactly nine '0' characters, or trims trailing zeros.
+ * So 2 reads back as "2.0", 1.5 as "1.5", but 10 as "10." (its own '0' makes
+ * ten). Mirrors terraform-provider-docker's nanoInt64ToDecimalString.
+ * A count the round trip would change (10.05 prints as "10.1") is refused by
+ * the config validator (cpusRoundTrip).
  */
 export function dockerCpus(cpus: number): string {
-    if (!(cpus > 0 && cpus < 100)) throw new Error(`dockerCpus: ${cpus} is outside 0 < cpus < 100`);
-    // toPrecision(2) gives two significant digits ("0.50", "2.0", "10"); Go's # flag keeps the point.
-    const text = cpus.toPrecision(2);
-    return text.includes(".") ? text : `${text}.`;
+    const nano = Math.round(cpus * 1e9);
+    if (!(nano > 0) || !Number.isSafeInteger(nano) || Math.abs(nano - cpus * 1e9) > 1e-3) {
+        throw new Error(`dockerCpus: ${cpus} is not a positive CPU count with at most nine decimals`);
+    }
+    const whole = Math.floor(nano / 1e9);
+    const nine = `${whole}.${String(nano % 1e9).padStart(9, "0")}`;
+    if ((nine.match(/0/g) ?? []).length !== 9) return nine.replace(/0+$/, "");
+    const tenths = Math.round(nano / 1e8); // FloatString(1): to the nearest tenth, halves away from zero
+    return `${Math.floor(tenths / 10)}.${tenths % 10}`;
+}
+
+/** True when `cpus` survives the provider's read-back unchanged, so writing it is a no-op the second time. */
+export function cpusRoundTrip(cpus: number): boolean {
+    try {
+        return Number(dockerCpus(cpus)) === cpus;
+    } catch {
+        return false;
+    }
 }

@@ -1,7 +1,7 @@
 /**
- * Quotes one word for POSIX sh: left bare when it holds only characters sh
- * never interprets, otherwise single-quoted (a single quote inside becomes
- * '"'"'). The one quoter for every script the program renders.
+ * Quotes a word for POSIX sh: unchanged when it holds only characters sh
+ * never interprets, else single-quoted (a single quote inside becomes '"'"').
+ * The one quoter for every script the program renders.
  */
 export function shellQuote(word: string): string {
     return /^[A-Za-z0-9_./:=@%+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'"'"'`)}'`;

@@ -1,42 +1,94 @@
-import { isIPv4, looksLikeIPv6 } from "../../config/net";
-
 /**
- * Egress allowlist entries are plain DNS names (`api.telegram.org`) or
- * suffixes (`.github.com`, meaning github.com and every name under it).
- * Anything else is refused, because Squid would read it as something broader
- * than the user meant: `*` or a scheme is not a name, an IP literal bypasses
- * name-based rules, and a one-label suffix (`.com`) opens a whole TLD.
+ * The egress allowlist grammar: which entries the proxy may be given, and how
+ * an allowlist matches a name. The config validator (config/) and the policy
+ * pack (policy/policies/allowlist.ts) both use this module, so a value the
+ * validator accepts is one the pack accepts, and the other way round.
+ *
+ * An entry is a plain DNS name (`api.telegram.org`) or a suffix
+ * (`.github.com`: github.com and every name under it). Anything else is
+ * refused, because Squid would read it as something broader than the user
+ * meant: `*` or a scheme is not a name, an IP literal bypasses name-based
+ * rules, and a suffix that is itself a public suffix (`.com`, `.co.uk`,
+ * `.herokuapp.com`) opens every site that anyone can register under it.
+ *
+ * Public suffixes come from the Public Suffix List (through tldts), private
+ * section included: app platforms and user-content hosts list themselves there
+ * precisely because their tenants are strangers to each other.
+ *
+ * This file imports nothing outside policy/: `pulumi policy publish` packs
+ * that folder alone.
  */
+import { isIPv4, isIPv6 } from "net";
+import { getPublicSuffix } from "tldts";
+
+/** An accepted entry, normalised, or what is wrong with it and an entry that would be right. */
 export type EntryCheck = { ok: true; entry: string } | { ok: false; problem: string; example: string };
+
+/** An exact host name used in examples when nothing closer to the user's value fits. */
+const EXAMPLE_HOST = "api.telegram.org";
+
+/** Entries that mean "every host" in one spelling or another. */
+const EVERY_HOST = new Set(["*", ".", "*.", ".*"]);
 
 const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
+function refuse(problem: string, example = EXAMPLE_HOST): EntryCheck {
+    return { ok: false, problem, example };
+}
+
+/** Checks one allowlist entry; an accepted entry comes back trimmed, lower-cased and without a trailing dot. */
 export function checkAllowlistEntry(raw: unknown): EntryCheck {
-    if (typeof raw !== "string") return { ok: false, problem: `must be a string, got ${JSON.stringify(raw)}`, example: "api.telegram.org" };
+    if (typeof raw !== "string") return refuse(`must be a string, got ${JSON.stringify(raw)}`);
     const entry = raw.trim().toLowerCase();
-    if (entry === "") return { ok: false, problem: "is empty", example: "api.telegram.org" };
-    if (entry.includes("://")) {
-        return { ok: false, problem: "has a scheme; give the bare host name", example: hostOf(entry) ?? "api.telegram.org" };
+    if (entry === "") return refuse("is empty");
+    if (/\s/.test(entry)) {
+        const first = checkAllowlistEntry(entry.split(/\s+/)[0]);
+        return refuse("holds more than one name; give one host name per entry", first.ok ? first.entry : EXAMPLE_HOST);
     }
+    if (EVERY_HOST.has(entry)) return refuse("allows every host; list the host names the agent needs");
+    if (entry.includes("://")) return refuse("has a scheme; give the bare host name", hostOf(entry) ?? EXAMPLE_HOST);
     if (entry.includes("*")) {
         const suffix = entry.replace(/^\*\.?/, "");
-        return { ok: false, problem: "has a wildcard; write a suffix with a leading dot to allow a domain and its subdomains", example: suffix && !suffix.includes("*") ? `.${suffix}` : ".example.com" };
+        return refuse("has a wildcard; write a suffix with a leading dot to allow a domain and its subdomains", suffix && !suffix.includes("*") ? `.${suffix}` : ".example.com");
     }
-    if (entry.includes("/")) return { ok: false, problem: "has a path; the proxy allows whole hosts", example: entry.split("/")[0] || "api.telegram.org" };
-    if (looksLikeIPv6(entry) || isIPv4(entry)) {
-        return { ok: false, problem: "is an IP literal; the proxy allows names only, so an address can't be used to skip the name check", example: "api.telegram.org" };
-    }
-    if (entry.includes(":")) return { ok: false, problem: "has a port; the proxy only allows port 443", example: entry.split(":")[0] };
-    const name = entry.startsWith(".") ? entry.slice(1) : entry;
-    const labels = name.replace(/\.$/, "").split(".");
-    if (labels.some((label) => label === "")) return { ok: false, problem: "has an empty label (two dots in a row, or only a dot)", example: "api.telegram.org" };
+    // Before the path and port rules, so `10.0.0.0/8` and `[::1]:443` are named for what they are.
+    if (isIpLiteral(entry)) return refuse("is an IP literal; the proxy allows names only, so an address can't be used to skip the name check");
+    if (entry.includes("/")) return refuse("has a path; the proxy allows whole hosts", entry.split("/")[0] || EXAMPLE_HOST);
+    if (entry.includes(":")) return refuse("has a port; the proxy only opens port 443", entry.split(":")[0] || EXAMPLE_HOST);
+
+    const isSuffix = entry.startsWith(".");
+    const name = (isSuffix ? entry.slice(1) : entry).replace(/\.$/, "");
+    const labels = name.split(".");
+    if (labels.some((label) => label === "")) return refuse("has an empty label (two dots in a row)");
     const bad = labels.find((label) => !LABEL.test(label));
-    if (bad !== undefined) return { ok: false, problem: `label "${bad}" is not a valid DNS label (letters, digits, inner hyphens, at most 63)`, example: "api.telegram.org" };
+    if (bad !== undefined) return refuse(`label "${bad}" is not a valid DNS label (letters, digits, inner hyphens, at most 63)`);
+    if (/^\d+$/.test(labels[labels.length - 1])) return refuse("ends in a numeric label; that is an address, not a name");
     if (labels.length < 2) {
-        return { ok: false, problem: entry.startsWith(".") ? "is a top-level-domain suffix; it would open every site under it" : "is a single-label name; give a fully qualified name", example: entry.startsWith(".") ? `.example${entry}` : `${name}.example.com` };
+        return isSuffix
+            ? refuse("is a top-level-domain suffix; it would open every site under it", `.example.${name}`)
+            : refuse("is a single-label name; give a fully qualified name", `${name}.example.com`);
     }
-    if (/^\d+$/.test(labels[labels.length - 1])) return { ok: false, problem: "ends in a numeric label; that is an address, not a name", example: "api.telegram.org" };
-    return { ok: true, entry: (entry.startsWith(".") ? "." : "") + labels.join(".") };
+    if (isSuffix && isPublicSuffix(name)) {
+        return refuse(
+            `is a public suffix: the Public Suffix List says anyone can register names under ${name}, so it would open servers anyone runs; allow the exact host names you need instead`,
+            `myapp.${name}`,
+        );
+    }
+    return { ok: true, entry: (isSuffix ? "." : "") + name };
+}
+
+/** True when the PSL (ICANN or private section) lists `name` as a suffix under which anyone can register names. */
+function isPublicSuffix(name: string): boolean {
+    return getPublicSuffix(name, { allowPrivateDomains: true }) === name;
+}
+
+/** An IPv4 or IPv6 address, with or without a leading dot, brackets, a port or a prefix length. */
+function isIpLiteral(entry: string): boolean {
+    const host = entry.replace(/^\./, "");
+    const bracketed = /^\[([^\]]*)\]/.exec(host);
+    if (bracketed) return isIPv6(bracketed[1]);
+    const bare = host.split("/")[0];
+    return isIPv6(bare) || isIPv4(bare.split(":")[0]);
 }
 
 function hostOf(url: string): string | undefined {
@@ -48,19 +100,18 @@ function hostOf(url: string): string | undefined {
 }
 
 /**
- * Lower-cases, removes duplicates and drops names a suffix entry already
- * covers (Squid warns about such overlaps and ignores one side), then sorts so
- * the rendered file is stable and a reorder in YAML changes nothing.
+ * Removes duplicates and names a suffix entry already covers (Squid warns
+ * about such overlaps and ignores one side), then sorts, so the rendered file
+ * is stable and a reorder in YAML changes nothing. Takes checked entries.
  */
 export function normalizeAllowlist(entries: string[]): string[] {
     const unique = [...new Set(entries)];
     const suffixes = unique.filter((e) => e.startsWith("."));
-    const covered = (e: string) =>
-        suffixes.some((s) => s !== e && (e === s.slice(1) || e.endsWith(s)));
+    const covered = (e: string) => suffixes.some((s) => s !== e && (e === s.slice(1) || e.endsWith(s)));
     return unique.filter((e) => !covered(e)).sort();
 }
 
-/** True when `name` is allowed by the (normalised) allowlist. */
+/** True when `name` is allowed by the (normalised) allowlist, as Squid's `dstdomain` matches it. */
 export function allowlistCovers(allowlist: string[], name: string): boolean {
     return allowlist.some((e) => (e.startsWith(".") ? name === e.slice(1) || name.endsWith(e) : name === e));
 }

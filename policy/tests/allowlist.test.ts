@@ -1,5 +1,6 @@
 import { egressAllowlistStrict } from "../policies";
-import { allowlistEntries, entryProblem } from "../policies/allowlist";
+import { checkAllowlistEntry } from "../contract/allowlist";
+import { allowlistEntries } from "../policies/allowlist";
 import { compliantStack, mutated, pick } from "./fixtures";
 import { violationsOf } from "./harness";
 
@@ -8,6 +9,16 @@ function withAllowlist(content: string, file = "/config/allowlist.txt") {
 }
 
 const FIX = 'list exact host names like "api.telegram.org" or suffixes like ".github.com"';
+
+/** What the shared grammar says is wrong with an entry, or undefined when it accepts it. */
+function problemOf(entry: string): string | undefined {
+    const check = checkAllowlistEntry(entry);
+    return check.ok ? undefined : check.problem;
+}
+
+function refusal(entry: string, problem: string): string {
+    return `egress allowlist entry ${JSON.stringify(entry)} in /config/allowlist.txt ${problem}: remove it from uploads[0].content (secureclaw:egress.allowlist) and ${FIX}`;
+}
 
 describe("egress-allowlist-strict", () => {
     test("the compliant allowlist passes", async () => {
@@ -19,38 +30,58 @@ describe("egress-allowlist-strict", () => {
     });
 
     test.each<[string, string]>([
-        ["*", "allows every host"],
-        [".", "allows every host"],
-        ["*.", "allows every host"],
-        ["*.github.com", "has a wildcard, which the proxy does not read as one; write a suffix with a leading dot (.example.com) to allow a domain and its subdomains"],
-        [".com", "is a top-level-domain suffix; it opens every site under it"],
-        ["localhost", "is a single-label name; give a fully qualified host name"],
-        ["https://api.telegram.org", "has a scheme; write the bare host name"],
+        ["*", "allows every host; list the host names the agent needs"],
+        [".", "allows every host; list the host names the agent needs"],
+        ["*.", "allows every host; list the host names the agent needs"],
+        ["*.github.com", "has a wildcard; write a suffix with a leading dot to allow a domain and its subdomains"],
+        [".com", "is a top-level-domain suffix; it would open every site under it"],
+        ["localhost", "is a single-label name; give a fully qualified name"],
+        ["https://api.telegram.org", "has a scheme; give the bare host name"],
         ["api.telegram.org/bot", "has a path; the proxy allows whole hosts"],
         ["api.telegram.org:8443", "has a port; the proxy only opens port 443"],
-        ["149.154.167.220", "is an IPv4 literal; the proxy allows names only, so an address could be used to skip the name check"],
-        ["10.0.0.0/8", "is an IPv4 literal; the proxy allows names only, so an address could be used to skip the name check"],
-        ["2001:67c:4e8:f004::9", "is an IPv6 literal; the proxy allows names only, so an address could be used to skip the name check"],
-        ["[::1]", "is an IPv6 literal; the proxy allows names only, so an address could be used to skip the name check"],
-        [".co.uk", "is a suffix under which anyone can run a server (co.uk); allow the exact host names you need instead"],
-        [".herokuapp.com", "is a suffix under which anyone can run a server (herokuapp.com); allow the exact host names you need instead"],
-        [".amazonaws.com", "is a suffix under which anyone can run a server (amazonaws.com); allow the exact host names you need instead"],
-        [".s3.amazonaws.com", "is a suffix under which anyone can run a server (amazonaws.com); allow the exact host names you need instead"],
-        ["api.telegram.org pypi.org", "holds more than one word; write one host name per line"],
-        ["bad_host.example.com", 'has "bad_host", which is not a DNS label'],
+        ["149.154.167.220", "is an IP literal; the proxy allows names only, so an address can't be used to skip the name check"],
+        ["10.0.0.0/8", "is an IP literal; the proxy allows names only, so an address can't be used to skip the name check"],
+        ["2001:67c:4e8:f004::9", "is an IP literal; the proxy allows names only, so an address can't be used to skip the name check"],
+        ["[::1]", "is an IP literal; the proxy allows names only, so an address can't be used to skip the name check"],
+        ["api.telegram.org pypi.org", "holds more than one name; give one host name per entry"],
+        ["bad_host.example.com", 'label "bad_host" is not a valid DNS label (letters, digits, inner hyphens, at most 63)'],
         ["a..b.com", "has an empty label (two dots in a row)"],
+        ["example.123", "ends in a numeric label; that is an address, not a name"],
     ])("entry %j is refused", async (entry, problem) => {
-        expect(entryProblem(entry)).toBe(problem);
-        const violations = await violationsOf(egressAllowlistStrict, withAllowlist(`api.telegram.org\n${entry}\n`));
-        expect(violations).toEqual([
-            `egress allowlist entry ${JSON.stringify(entry)} in /config/allowlist.txt ${problem}: remove it from uploads[0].content (secureclaw:egress.allowlist) and ${FIX}`,
-        ]);
+        expect(problemOf(entry)).toBe(problem);
+        expect(await violationsOf(egressAllowlistStrict, withAllowlist(`api.telegram.org\n${entry}\n`))).toEqual([refusal(entry, problem)]);
     });
 
-    test.each(["api.telegram.org", ".github.com", ".githubusercontent.com", "files.pythonhosted.org", "my-app.herokuapp.com", "API.Telegram.org"])("entry %j is accepted", (entry) => {
-        expect(entryProblem(entry)).toBeUndefined();
+    test.each(["api.telegram.org", ".github.com", "files.pythonhosted.org", "API.Telegram.org", ".corp.lan"])("entry %j is accepted", async (entry) => {
+        expect(problemOf(entry)).toBeUndefined();
+        expect(await violationsOf(egressAllowlistStrict, withAllowlist(`${entry}\n`))).toEqual([]);
+    });
+});
+
+describe("egress-allowlist-strict: suffixes the Public Suffix List marks as public", () => {
+    const psl = (suffix: string) =>
+        `is a public suffix: the Public Suffix List says anyone can register names under ${suffix}, so it would open servers anyone runs; allow the exact host names you need instead`;
+
+    // ICANN second-level domains, and private-section platforms that host strangers' code or pages.
+    test.each([".co.uk", ".herokuapp.com", ".github.io", ".githubusercontent.com", ".s3.amazonaws.com", ".vercel.app", ".ngrok.io"])("suffix %j is refused, naming the PSL", async (entry) => {
+        expect(problemOf(entry)).toBe(psl(entry.slice(1)));
+        expect(await violationsOf(egressAllowlistStrict, withAllowlist(`${entry}\n`))).toEqual([refusal(entry, psl(entry.slice(1)))]);
     });
 
+    test("the refusal suggests an exact host under the suffix instead", () => {
+        expect(checkAllowlistEntry(".herokuapp.com")).toEqual({ ok: false, problem: psl("herokuapp.com"), example: "myapp.herokuapp.com" });
+    });
+
+    test.each(["myapp.herokuapp.com", "www.example.co.uk", "octocat.github.io", "raw.githubusercontent.com", ".myapp.herokuapp.com"])(
+        "%j, an exact host or one tenant's domain under a public suffix, is accepted",
+        async (entry) => {
+            expect(problemOf(entry)).toBeUndefined();
+            expect(await violationsOf(egressAllowlistStrict, withAllowlist(`${entry}\n`))).toEqual([]);
+        },
+    );
+});
+
+describe("egress-allowlist-strict: uploads", () => {
     test("base64 uploads are decoded and checked", async () => {
         const r = mutated("egress-config-writer", (i) => (i.uploads = [{ file: "/config/allowlist.txt", contentBase64: Buffer.from("*\n").toString("base64") }]));
         expect(await violationsOf(egressAllowlistStrict, r)).toEqual([expect.stringContaining('egress allowlist entry "*" in /config/allowlist.txt allows every host')]);

@@ -99,15 +99,20 @@ describe.each(["dev", "dgx"])("stack %s: the agent box", (stack) => {
     test("memory and CPU come from the stack", () => {
         const agentConfig = (stackFileConfig(stack).agent ?? {}) as { memoryMb?: number; cpus?: number };
         expect(agent().inputs.memory).toBe(agentConfig.memoryMb ?? 4096);
+        // In the form the provider reads back ("2.0"), so a second `pulumi up` sees no change.
         expect(agent().inputs.cpus).toBe(dockerCpus(agentConfig.cpus ?? 2));
     });
 
-    test("the container is started only after its process limit is set, and again whenever it is replaced", () => {
+    test("the container is created stopped and started only after its process limit is set, again on every replacement", () => {
         const pids = (stackFileConfig(stack).agent as { pids?: number } | undefined)?.pids ?? 512;
-        expect(agent().inputs).toMatchObject({ start: false, mustRun: false });
-        const start = startCommandOf(runs[stack], agent());
+        expect([agent().inputs.start, agent().inputs.mustRun]).toEqual([false, false]);
+        const start = runs[stack].resources.find((r) => r.type === LOCAL_COMMAND && r.name === `${agent().name}-start`)!;
         expect(start.inputs.create).toBe(`docker update --pids-limit ${pids} ${agent().name}-id && docker start ${agent().name}-id`);
         expect(start.inputs.triggers).toEqual([`${agent().name}-id`, pids]);
+    });
+
+    test("the health check is written in the provider's read-back form", () => {
+        expect(agent().inputs.healthcheck).toMatchObject({ interval: "15s", timeout: "5s", startPeriod: "1m0s", retries: 3 });
     });
 
     test("all outbound traffic goes to the proxy, model calls to the gateway directly", () => {
@@ -219,7 +224,10 @@ describe.each(["dev", "dgx"])("stack %s: every container and Docker object", (st
     });
 
     test("every CPU count is written as the provider reads it back, so a second up replaces nothing", () => {
-        for (const c of running()) expect([c.name, c.inputs.cpus]).toEqual([c.name, dockerCpus(Number(c.inputs.cpus))]);
+        // vLLM (local) has no CPU cap: it is fed by the GPU. Every other container has one.
+        const capped = running().filter((c) => c.inputs.cpus !== undefined);
+        expect(capped.map((c) => roleOfInputs(c)).sort()).toEqual(["agent", "egress-proxy", "model-gateway"]);
+        for (const c of capped) expect([c.name, c.inputs.cpus]).toEqual([c.name, dockerCpus(Number(c.inputs.cpus))]);
     });
 
     test("every container, network and volume is named with the stack's prefix", () => {

@@ -1,4 +1,8 @@
+import { RunError } from "@pulumi/pulumi";
+import * as fs from "fs";
+import * as path from "path";
 import { ConfigError, validateConfig } from "../../config/validate";
+import { checkAllowlistEntry } from "../../policy/contract/allowlist";
 import { RawConfig, SecretKey } from "../../config/schema";
 
 const ALL_SECRETS: SecretKey[] = ["telegramBotToken", "gatewayMasterKey", "vllmApiKey", "sshPrivateKey", "hfToken"];
@@ -63,16 +67,50 @@ describe("validateConfig accepts and normalises", () => {
         expect(config.telegram).toEqual({ enabled: true, allowFrom: ["123456789", "987654321"] });
     });
 
+    test("a full host name under a public suffix, or one tenant's domain there, is allowed", () => {
+        const config = validate({ egress: { allowlist: ["myapp.herokuapp.com", "www.example.co.uk", ".myapp.herokuapp.com"] } });
+        expect(config.egress.allowlist).toEqual([".myapp.herokuapp.com", "www.example.co.uk"]);
+    });
+
+    test("booleans given as text are read, and a field set to null or blank text takes its default", () => {
+        expect(validate({ telegram: { enabled: "false" } }).telegram).toEqual({ enabled: false });
+        expect(validate({ telegram: { enabled: "true", allowFrom: ["1"] }, egress: { allowlist: ["api.telegram.org"] } }).telegram.enabled).toBe(true);
+        expect(validate({ agent: { memoryMb: null, cpus: " ", pids: 256 } }).agent).toEqual({ memoryMb: 4096, cpus: 2, pids: 256 });
+    });
+
+    test("Telegram user IDs are de-duplicated, and a relay's API root loses its trailing slash and must be allowlisted", () => {
+        const config = validate({ telegram: { enabled: true, allowFrom: ["42", 42, " 7 "], apiRoot: "https://relay.example.com/tg/" }, egress: { allowlist: ["relay.example.com"] } });
+        expect(config.telegram).toEqual({ enabled: true, allowFrom: ["42", "7"], apiRoot: "https://relay.example.com/tg" });
+    });
+
+    test("an SSH host key line keeps its type and key, not its comment; a CA bundle ends in a newline", () => {
+        const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
+        expect(validate({ gpu: { ...REMOTE, sshHostKey: `${key} root@dgx` } }).gpu).toMatchObject({ sshHostKey: key });
+        const pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----";
+        expect(validate({ agent: { extraCaCertificates: pem } }).agent.extraCaCertificates).toBe(`${pem}\n`);
+    });
+
     test("pinned hosts must be allowlisted names and map to IPv4", () => {
         const config = validate({ egress: { allowlist: ["api.telegram.org"], pinnedHosts: { "API.telegram.org": "10.89.1.50" } } });
         expect(config.egress.pinnedHosts).toEqual({ "api.telegram.org": "10.89.1.50" });
     });
 });
 
+/** The ConfigError `run` throws. */
+function errorOf(run: () => unknown): ConfigError {
+    try {
+        run();
+    } catch (err) {
+        if (err instanceof ConfigError) return err;
+        throw err;
+    }
+    throw new Error("expected a ConfigError");
+}
+
 type Case = [title: string, raw: RawConfig, key: string, problem: RegExp, example: RegExp];
 
 const REJECTIONS: Case[] = [
-    ["bare * in the allowlist", { egress: { allowlist: ["*"] } }, "secureclaw:egress.allowlist[0]", /wildcard/, /\.example\.com/],
+    ["bare * in the allowlist", { egress: { allowlist: ["*"] } }, "secureclaw:egress.allowlist[0]", /allows every host/, / api\.telegram\.org$/],
     ["*.domain in the allowlist suggests .domain", { egress: { allowlist: ["api.telegram.org", "*.github.com"] } }, "secureclaw:egress.allowlist[1]", /wildcard/, /'secureclaw:egress.allowlist\[1\]' \.github\.com/],
     ["a scheme", { egress: { allowlist: ["https://api.telegram.org/bot"] } }, "secureclaw:egress.allowlist[0]", /scheme/, / api\.telegram\.org$/],
     ["a path", { egress: { allowlist: ["api.telegram.org/bot"] } }, "secureclaw:egress.allowlist[0]", /path/, / api\.telegram\.org$/],
@@ -81,14 +119,19 @@ const REJECTIONS: Case[] = [
     ["a bracketed IPv6 literal", { egress: { allowlist: ["[::1]"] } }, "secureclaw:egress.allowlist[0]", /IP literal/, /api\.telegram\.org/],
     ["a port", { egress: { allowlist: ["api.telegram.org:8443"] } }, "secureclaw:egress.allowlist[0]", /port/, / api\.telegram\.org$/],
     ["empty labels", { egress: { allowlist: ["api..telegram.org"] } }, "secureclaw:egress.allowlist[0]", /empty label/, /api\.telegram\.org/],
-    ["a lone dot", { egress: { allowlist: ["."] } }, "secureclaw:egress.allowlist[0]", /empty label/, /api\.telegram\.org/],
+    ["a lone dot", { egress: { allowlist: ["."] } }, "secureclaw:egress.allowlist[0]", /allows every host/, /api\.telegram\.org/],
+    ["two names in one entry", { egress: { allowlist: ["api.telegram.org pypi.org"] } }, "secureclaw:egress.allowlist[0]", /more than one name/, / api\.telegram\.org$/],
+    ["a second-level public suffix (ICANN section of the PSL)", { egress: { allowlist: [".co.uk"] } }, "secureclaw:egress.allowlist[0]", /Public Suffix List says anyone can register names under co\.uk/, / myapp\.co\.uk$/],
+    ["an app platform's public suffix (private section of the PSL)", { egress: { allowlist: [".herokuapp.com"] } }, "secureclaw:egress.allowlist[0]", /Public Suffix List says anyone can register names under herokuapp\.com/, / myapp\.herokuapp\.com$/],
     ["an empty entry", { egress: { allowlist: [""] } }, "secureclaw:egress.allowlist[0]", /is empty/, /api\.telegram\.org/],
     ["a TLD suffix", { egress: { allowlist: [".com"] } }, "secureclaw:egress.allowlist[0]", /top-level/, /\.example\.com/],
     ["a single-label name", { egress: { allowlist: ["localhost"] } }, "secureclaw:egress.allowlist[0]", /single-label/, /localhost\.example\.com/],
     ["an invalid label", { egress: { allowlist: ["bad_name.example.com"] } }, "secureclaw:egress.allowlist[0]", /not a valid DNS label/, /api\.telegram\.org/],
-    ["an allowlist that is not a list", { egress: { allowlist: "api.telegram.org" } }, "secureclaw:egress.allowlist", /must be a list/, /allowlist\[0\]/],
+    ["an allowlist that is not a list", { egress: { allowlist: "api.telegram.org" } }, "secureclaw:egress.allowlist", /must be a list/, /^pulumi config rm --path 'secureclaw:egress\.allowlist' && .*allowlist\[0\]/],
+    ["a section that is not an object", { gpu: "remote" }, "secureclaw:gpu", /must be an object, got "remote"/, /^pulumi config rm --path 'secureclaw:gpu' && pulumi config set --path 'secureclaw:gpu\.placement' local$/],
     ["an unknown model size", { model: { size: "huge" } }, "secureclaw:model.size", /unknown model size "huge" \(known: small, medium, qwen3-30b-a3b-fp8, qwen3-30b-a3b-bf16\)/, /model\.size' small/],
     ["tensor parallel not a power of two", { model: { tensorParallelSize: 3 }, gpu: { placement: "local", count: 4 } }, "secureclaw:model.tensorParallelSize", /power of two/, /tensorParallelSize' 2/],
+    ["a completion cap above the context (OpenClaw and Aider refuse it)", { model: { maxModelLen: 4096 } }, "secureclaw:model.maxOutputTokens", /is 8192 but model\.maxModelLen is 4096/, /maxOutputTokens' 1024$/],
     ["tensor parallel above the GPU count", { model: { size: "qwen3-30b-a3b-bf16" }, gpu: { placement: "local", count: 1 } }, "secureclaw:model.tensorParallelSize", /is 2 but gpu.count is 1/, /gpu\.count' 2/],
     ["remote GPU without a host", { gpu: { placement: "remote", sshUser: "ubuntu", bindAddress: "10.0.0.5" } }, "secureclaw:gpu.host", /required when gpu.placement is remote/, /gpu\.host' 192\.168\.1\.50/],
     ["remote GPU without an SSH user", { gpu: { placement: "remote", host: "10.0.0.5" } }, "secureclaw:gpu.sshUser", /required/, /gpu\.sshUser' ubuntu/],
@@ -98,10 +141,20 @@ const REJECTIONS: Case[] = [
     ["a malformed SSH host key", { gpu: { ...REMOTE, sshHostKey: "not a key" } }, "secureclaw:gpu.sshHostKey", /SSH public host key/, /ssh-keyscan/],
     ["Telegram without allowed users", { telegram: { enabled: true }, egress: { allowlist: ["api.telegram.org"] } }, "secureclaw:telegram.allowFrom", /nobody could talk/, /allowFrom\[0\]' 123456789/],
     ["Telegram with a @username", { telegram: { enabled: true, allowFrom: ["@alice"] }, egress: { allowlist: ["api.telegram.org"] } }, "secureclaw:telegram.allowFrom[0]", /numeric Telegram user ID/, /123456789/],
+    ["Telegram with a user ID that has a leading zero (OpenClaw refuses it)", { telegram: { enabled: true, allowFrom: ["0123"] }, egress: { allowlist: ["api.telegram.org"] } }, "secureclaw:telegram.allowFrom[0]", /positive whole number without a leading zero\), got "0123"/, /allowFrom\[0\]' 123456789$/],
+    ["Telegram with user ID 0", { telegram: { enabled: true, allowFrom: ["123456789", 0] }, egress: { allowlist: ["api.telegram.org"] } }, "secureclaw:telegram.allowFrom[1]", /numeric Telegram user ID/, /allowFrom\[1\]' 123456789$/],
+    ["Telegram with a fractional user ID", { telegram: { enabled: true, allowFrom: [1.5] }, egress: { allowlist: ["api.telegram.org"] } }, "secureclaw:telegram.allowFrom[0]", /numeric Telegram user ID/, /123456789/],
+    ["Telegram turned on with a word", { telegram: { enabled: "yes" } }, "secureclaw:telegram.enabled", /must be true or false, got "yes"/, /enabled' true$/],
     ["Telegram without api.telegram.org allowed", { telegram: TELEGRAM }, "secureclaw:egress.allowlist", /does not allow api\.telegram\.org/, /allowlist\[0\]' api\.telegram\.org/],
     ["Telegram API root over plain http", { telegram: { ...TELEGRAM, apiRoot: "http://relay.example.com" }, egress: { allowlist: ["api.telegram.org"] } }, "secureclaw:telegram.apiRoot", /https URL/, /https:\/\/api\.telegram\.org/],
+    ["Telegram API root with the bot token path", { telegram: { ...TELEGRAM, apiRoot: "https://relay.example.com/bot123:AA/" }, egress: { allowlist: ["relay.example.com"] } }, "secureclaw:telegram.apiRoot", /without \/bot<TOKEN>/, /https:\/\/api\.telegram\.org/],
+    ["Telegram API root with credentials", { telegram: { ...TELEGRAM, apiRoot: "https://user:pass@relay.example.com" }, egress: { allowlist: ["relay.example.com"] } }, "secureclaw:telegram.apiRoot", /without credentials/, /apiRoot' https:/],
+    ["Telegram API root with a fragment", { telegram: { ...TELEGRAM, apiRoot: "https://relay.example.com/#x" }, egress: { allowlist: ["relay.example.com"] } }, "secureclaw:telegram.apiRoot", /a fragment/, /apiRoot' https:/],
+    ["Telegram API root with an environment reference", { telegram: { ...TELEGRAM, apiRoot: "https://relay.example.com/${HOME}" }, egress: { allowlist: ["relay.example.com"] } }, "secureclaw:telegram.apiRoot", /must not contain "\$\{"/, /apiRoot' https:/],
+    ["Telegram API root on an IP address", { telegram: { ...TELEGRAM, apiRoot: "https://149.154.167.220" }, egress: { allowlist: ["api.telegram.org"] } }, "secureclaw:telegram.apiRoot", /names only/, /apiRoot' https:/],
     ["memory below the floor", { agent: { memoryMb: 64 } }, "secureclaw:agent.memoryMb", /from 512 to 262144, got 64/, /memoryMb' 4096/],
     ["CPUs of zero", { agent: { cpus: 0 } }, "secureclaw:agent.cpus", /from 0.5 to 128/, /cpus' 2/],
+    ["CPUs Docker can't keep exactly (a second up would replace the agent)", { agent: { cpus: 10.05 } }, "secureclaw:agent.cpus", /it would store 10\.1/, /cpus' 2/],
     ["fractional process limit", { agent: { pids: 100.5 } }, "secureclaw:agent.pids", /whole number/, /pids' 512/],
     ["process limit too high", { agent: { pids: 10_000_000 } }, "secureclaw:agent.pids", /from 64 to 65536/, /pids' 512/],
     ["a non-PEM CA", { agent: { extraCaCertificates: "hello" } }, "secureclaw:agent.extraCaCertificates", /PEM/, /relay-ca\.pem/],
@@ -110,11 +163,13 @@ const REJECTIONS: Case[] = [
     ["an image with a registry port but no tag", { images: { vllm: "registry.lan:5000/vllm" } }, "secureclaw:images.vllm", /no tag or digest/, /vllm-openai/],
     ["a public subnet", { network: { enclaveSubnet: "8.8.8.0/24" } }, "secureclaw:network.enclaveSubnet", /private IPv4 subnet/, /10\.89\.0\.0\/24/],
     ["a subnet with host bits", { network: { enclaveSubnet: "10.89.0.1/24" } }, "secureclaw:network.enclaveSubnet", /host bits zero/, /10\.89\.0\.0\/24/],
-    ["overlapping subnets", { network: { enclaveSubnet: "10.89.0.0/16" } }, "secureclaw:network.egressSubnet", /overlaps network.enclaveSubnet/, /egressSubnet' 10\.89\.1\.0\/24/],
+    ["overlapping subnets, suggesting a free one", { network: { enclaveSubnet: "10.89.0.0/16" } }, "secureclaw:network.egressSubnet", /overlaps network.enclaveSubnet \(10\.89\.0\.0\/16\)/, /egressSubnet' 10\.90\.0\.0\/24$/],
+    ["a second overlap gets a suggestion that does not collide with the first", { network: { enclaveSubnet: "10.89.0.0/16" } }, "secureclaw:network.modelSubnet", /overlaps network.enclaveSubnet/, /modelSubnet' 10\.90\.1\.0\/24$/],
     ["an unknown section field (typo)", { agent: { memoryMB: 1024 } }, "secureclaw:agent.memoryMB", /not a known setting/, /config rm/],
     ["an unknown section", { egres: {} } as RawConfig, "secureclaw:egres", /not a known setting/, /config rm/],
-    ["a pinned host that is not allowlisted", { egress: { allowlist: ["api.telegram.org"], pinnedHosts: { "evil.example.com": "10.0.0.1" } } }, "secureclaw:egress.pinnedHosts.evil.example.com", /never widens/, /evil\.example\.com/],
-    ["a pinned host mapped to a name", { egress: { allowlist: ["api.telegram.org"], pinnedHosts: { "api.telegram.org": "relay.lan" } } }, "secureclaw:egress.pinnedHosts.api.telegram.org", /IPv4 address/, /10\.89\.1\.50/],
+    ["a pinned host that is not allowlisted", { egress: { allowlist: ["api.telegram.org"], pinnedHosts: { "evil.example.com": "10.0.0.1" } } }, 'secureclaw:egress.pinnedHosts["evil.example.com"]', /never widens/, /'secureclaw:egress\.allowlist\[1\]' evil\.example\.com$/],
+    ["a pinned host mapped to a name", { egress: { allowlist: ["api.telegram.org"], pinnedHosts: { "api.telegram.org": "relay.lan" } } }, 'secureclaw:egress.pinnedHosts["api.telegram.org"]', /IPv4 address/, /'secureclaw:egress\.pinnedHosts\["api\.telegram\.org"\]' 10\.89\.1\.50$/],
+    ["a pinned suffix", { egress: { allowlist: [".example.com"], pinnedHosts: { ".example.com": "10.0.0.1" } } }, 'secureclaw:egress.pinnedHosts[".example.com"]', /full host name/, /10\.89\.1\.50/],
 ];
 
 describe("validateConfig rejects, naming the key, the problem and a right value", () => {
@@ -124,6 +179,16 @@ describe("validateConfig rejects, naming the key, the problem and a right value"
         expect(match).toBeDefined();
         expect(match!.problem).toMatch(problem);
         expect(match!.example).toMatch(example);
+    });
+});
+
+describe("the allowlist grammar is the policy pack's (policy/contract/allowlist.ts)", () => {
+    test.each([".co.uk", ".herokuapp.com", ".github.io", "*.github.com", "10.0.0.1"])("%j: the validator's problem is the grammar's", (entry) => {
+        const check = checkAllowlistEntry(entry);
+        expect(check.ok).toBe(false);
+        expect(problemsOf({ egress: { allowlist: [entry] } })).toEqual([
+            { key: "secureclaw:egress.allowlist[0]", problem: `${JSON.stringify(entry)} ${check.ok ? "" : check.problem}`, example: `pulumi config set --path 'secureclaw:egress.allowlist[0]' ${check.ok ? "" : check.example}` },
+        ]);
     });
 });
 
@@ -151,15 +216,42 @@ describe("validateConfig checks secrets without reading them", () => {
 });
 
 describe("ConfigError", () => {
+    test("is a pulumi.RunError (the CLI prints its message without a stack trace) whose message is exactly the list", () => {
+        const error = errorOf(() => validate({ telegram: { enabled: true, allowFrom: ["0123"] }, egress: { allowlist: ["api.telegram.org"] } }));
+        expect(RunError.isInstance(error)).toBe(true);
+        expect(error.name).toBe("ConfigError");
+        expect(error.message).toBe(
+            [
+                "SecureClaw configuration has 1 problem; nothing was created or changed:",
+                "  - secureclaw:telegram.allowFrom[0]: must be a numeric Telegram user ID (a positive whole number without a leading zero), got \"0123\"",
+                "      example: pulumi config set --path 'secureclaw:telegram.allowFrom[0]' 123456789",
+            ].join("\n"),
+        );
+    });
+
+    test("the README's example is what the validator prints for that config", () => {
+        const readme = fs.readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
+        const example = /```\n(SecureClaw configuration has[\s\S]*?)\n```/.exec(readme)?.[1];
+        const error = errorOf(() => validate({ gpu: REMOTE, egress: { allowlist: ["api.telegram.org", "*.github.com"] } }, presence(["gatewayMasterKey", "vllmApiKey"])));
+        expect(error.message).toBe(example);
+    });
+
+    test("problems in one section don't hide the checks across sections", () => {
+        const keys = problemsOf({ agent: { pids: 1 }, telegram: TELEGRAM, model: { size: "qwen3-30b-a3b-bf16" } }).map((p) => p.key);
+        expect(keys).toEqual(["secureclaw:agent.pids", "secureclaw:model.tensorParallelSize", "secureclaw:egress.allowlist"]);
+    });
+
+    test("an unknown top-level key names every known one, secrets included", () => {
+        const problem = problemsOf({ modle: { size: "small" } } as RawConfig)[0];
+        expect(problem).toEqual({
+            key: "secureclaw:modle",
+            problem: "is not a known setting (known: model, gpu, egress, telegram, agent, gateway, images, network, telegramBotToken, gatewayMasterKey, vllmApiKey, sshPrivateKey, hfToken)",
+            example: "pulumi config rm --path 'secureclaw:modle'",
+        });
+    });
+
     test("lists every problem at once and says nothing was touched", () => {
-        const error = (() => {
-            try {
-                validate({ model: { size: "huge" }, agent: { pids: 1 }, egress: { allowlist: ["*"] } });
-            } catch (err) {
-                return err as ConfigError;
-            }
-            throw new Error("expected a ConfigError");
-        })();
+        const error = errorOf(() => validate({ model: { size: "huge" }, agent: { pids: 1 }, egress: { allowlist: ["*"] } }));
         expect(error.problems).toHaveLength(3);
         expect(error.message).toMatch(/^SecureClaw configuration has 3 problems; nothing was created or changed:/);
         expect(error.message).toContain("secureclaw:model.size");
