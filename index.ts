@@ -9,9 +9,11 @@ const enclave = new SecureClawEnclave("secureclaw", { config, secrets, repoRoot:
 
 export const agentContainer = enclave.agentContainer;
 export const proxyContainer = enclave.proxyContainer;
+export const doorContainer = enclave.doorContainer;
 export const gatewayContainer = enclave.gatewayContainer;
 export const vllmEndpoint = enclave.vllmEndpoint;
 export const workspaceVolume = enclave.workspaceVolume;
 export const egressLogVolume = enclave.egressLogVolume;
+export const usageVolume = enclave.usageVolume;
 export const modelServed = `${config.model.servedName} (${config.model.huggingFaceId})`;
 export const allowlist = config.egress.allowlist;

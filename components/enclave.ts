@@ -1,12 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Secrets } from "../config/load";
 import { StackConfig } from "../config/schema";
+import { DOOR, GATEWAY } from "../policy/contract/contract";
 import { AgentBox } from "./agent/agentBox";
+import { ModelDoor } from "./door/modelDoor";
 import { EgressProxy } from "./egress/egressProxy";
 import { ModelGateway } from "./gateway/modelGateway";
 import { Networks } from "./network/networks";
-import { LocalVllm } from "./vllm/localVllm";
-import { RemoteVllm } from "./vllm/remoteVllm";
+import { placeVllm } from "./vllm/placeVllm";
 
 export interface SecureClawEnclaveArgs {
     /** The validated stack configuration. */
@@ -19,109 +20,109 @@ export interface SecureClawEnclaveArgs {
 
 /**
  * The whole enclave: networks, egress proxy, vLLM (here or on a GPU host),
- * model gateway and agent box, wired so that the agent's only peers are the
- * gateway and the proxy.
+ * LiteLLM behind the door, and the agent box, wired so that the agent's only
+ * peers are the door and the proxy.
  */
 export class SecureClawEnclave extends pulumi.ComponentResource {
     public readonly agentContainer: pulumi.Output<string>;
     public readonly proxyContainer: pulumi.Output<string>;
+    public readonly doorContainer: pulumi.Output<string>;
     public readonly gatewayContainer: pulumi.Output<string>;
     public readonly vllmEndpoint: string;
     public readonly workspaceVolume: pulumi.Output<string>;
     public readonly egressLogVolume: pulumi.Output<string>;
+    public readonly usageVolume: pulumi.Output<string>;
 
     constructor(name: string, args: SecureClawEnclaveArgs, opts?: pulumi.ComponentResourceOptions) {
         super("secureclaw:index:SecureClawEnclave", name, {}, opts);
-        const { config, secrets, repoRoot } = args;
-        const required = (key: keyof Secrets) => {
-            const value = secrets[key];
-            if (value === undefined) throw new Error(`secureclaw:${key} is required (the config validator should have said so)`);
-            return value;
-        };
-        const local = config.gpu.placement === "local";
+        const { config, repoRoot } = args;
+        const secrets = requireSecrets(args.secrets);
         const child = { parent: this };
+        const namePrefix = config.namePrefix;
 
         const networks = new Networks(`${name}-networks`, {
-            namePrefix: config.namePrefix,
-            enclaveSubnet: config.network.enclaveSubnet,
-            egressSubnet: config.network.egressSubnet,
-            ...(local ? { modelSubnet: config.network.modelSubnet } : {}),
+            namePrefix,
+            ...config.network,
+            modelSubnet: config.gpu.placement === "local" ? config.network.modelSubnet : undefined,
         }, child);
 
         const proxy = new EgressProxy(`${name}-egress-proxy`, {
-            namePrefix: config.namePrefix,
-            repoRoot,
+            namePrefix, repoRoot,
             allowlist: config.egress.allowlist,
             pinnedHosts: config.egress.pinnedHosts,
             enclaveNetwork: networks.enclave.name,
             egressNetwork: networks.egress.name,
         }, child);
 
-        const vllm = config.gpu.placement === "local"
-            ? new LocalVllm(`${name}-vllm`, {
-                  namePrefix: config.namePrefix,
-                  model: config.model,
-                  image: config.images.vllm,
-                  vllmApiKey: required("vllmApiKey"),
-                  hfToken: secrets.hfToken,
-                  modelNetwork: networks.model!.name,
-                  downloadNetwork: networks.egress.name,
-              }, child)
-            : new RemoteVllm(`${name}-vllm`, {
-                  namePrefix: config.namePrefix,
-                  gpu: config.gpu,
-                  model: config.model,
-                  image: config.images.vllm,
-                  sshPrivateKey: required("sshPrivateKey"),
-                  vllmApiKey: required("vllmApiKey"),
-                  hfToken: secrets.hfToken,
-              }, child);
+        const vllm = placeVllm(`${name}-vllm`, config, secrets, networks, this);
         this.vllmEndpoint = vllm.baseUrl;
 
         const gateway = new ModelGateway(`${name}-model-gateway`, {
-            namePrefix: config.namePrefix,
-            repoRoot,
+            namePrefix, repoRoot,
             image: config.images.litellm,
             vllmBaseUrl: vllm.baseUrl,
-            upstream: [vllm instanceof LocalVllm ? vllm.started : vllm.launch],
+            upstream: [vllm.ready],
             servedName: config.model.servedName,
             requestTimeoutSeconds: config.gateway.requestTimeoutSeconds,
             maxParallelRequests: config.gateway.maxParallelRequests,
             maxOutputTokens: config.model.maxOutputTokens,
-            masterKey: required("gatewayMasterKey"),
-            vllmApiKey: required("vllmApiKey"),
+            masterKey: secrets.gatewayMasterKey,
+            vllmApiKey: secrets.vllmApiKey,
+            doorNetwork: networks.gateway.name,
+            upstreamNetwork: vllm.network,
+        }, child);
+
+        const { requestsPerMinute, tokensPerMinute, tokensPerDay, concurrentRequests } = config.agent;
+        const door = new ModelDoor(`${name}-model-door`, {
+            namePrefix, repoRoot,
+            agents: [{ name: DOOR.defaultAgent, model: GATEWAY.modelAlias, maxOutputTokens: config.model.maxOutputTokens, limits: { requestsPerMinute, tokensPerMinute, tokensPerDay, concurrentRequests } }],
+            masterKey: secrets.gatewayMasterKey,
+            requestTimeoutSeconds: config.gateway.requestTimeoutSeconds,
             enclaveNetwork: networks.enclave.name,
-            upstreamNetwork: local ? networks.model!.name : networks.egress.name,
+            gatewayNetwork: networks.gateway.name,
         }, child);
 
         const agent = new AgentBox(`${name}-agent`, {
-            namePrefix: config.namePrefix,
-            repoRoot,
+            namePrefix, repoRoot,
             agent: config.agent,
             model: config.model,
             telegram: config.telegram,
             requestTimeoutSeconds: config.gateway.requestTimeoutSeconds,
-            gatewayUrl: gateway.url,
+            gatewayUrl: door.url,
             proxyUrl: proxy.url,
-            gatewayKey: required("gatewayMasterKey"),
-            telegramBotToken: config.telegram.enabled ? required("telegramBotToken") : undefined,
+            // Works at the door and nowhere else: not LiteLLM's key, not vLLM's.
+            gatewayKey: door.credentialFor(DOOR.defaultAgent),
+            telegramBotToken: config.telegram.enabled ? secrets.telegramBotToken : undefined,
             enclaveNetwork: networks.enclave.name,
             dnsSink: networks.enclaveUnassignedAddress,
-            sidecars: [proxy.started, gateway.started],
+            sidecars: [proxy.started, door.started, gateway.started],
         }, child);
 
         this.agentContainer = agent.container.name;
         this.proxyContainer = proxy.container.name;
+        this.doorContainer = door.container.name;
         this.gatewayContainer = gateway.container.name;
         this.workspaceVolume = agent.workspaceVolumeName;
         this.egressLogVolume = proxy.logVolumeName;
+        this.usageVolume = door.usageVolumeName;
         this.registerOutputs({
             agentContainer: this.agentContainer,
             proxyContainer: this.proxyContainer,
+            doorContainer: this.doorContainer,
             gatewayContainer: this.gatewayContainer,
             vllmEndpoint: this.vllmEndpoint,
             workspaceVolume: this.workspaceVolume,
             egressLogVolume: this.egressLogVolume,
+            usageVolume: this.usageVolume,
         });
     }
+}
+
+/** The secrets every stack needs; the validator has already refused a stack without them. */
+function requireSecrets(secrets: Secrets): Secrets & Required<Pick<Secrets, "gatewayMasterKey" | "vllmApiKey">> {
+    const { gatewayMasterKey, vllmApiKey } = secrets;
+    if (gatewayMasterKey === undefined || vllmApiKey === undefined) {
+        throw new Error("secureclaw:gatewayMasterKey and secureclaw:vllmApiKey are required (the config validator should have said so)");
+    }
+    return { ...secrets, gatewayMasterKey, vllmApiKey };
 }

@@ -54,6 +54,10 @@ const RIGHT_VALUES: Record<string, RightValue> = {
     "agent.memoryMb": "4096",
     "agent.cpus": "2",
     "agent.pids": "512",
+    "agent.requestsPerMinute": "120",
+    "agent.tokensPerMinute": "1000000",
+    "agent.tokensPerDay": "50000000",
+    "agent.concurrentRequests": "4",
     "agent.extraCaCertificates": `"$(cat relay-ca.pem)"`,
     gateway: { at: "gateway.requestTimeoutSeconds", value: "600" },
     "gateway.requestTimeoutSeconds": "600",
@@ -65,6 +69,7 @@ const RIGHT_VALUES: Record<string, RightValue> = {
     "network.enclaveSubnet": DEFAULTS.network.enclaveSubnet,
     "network.egressSubnet": DEFAULTS.network.egressSubnet,
     "network.modelSubnet": DEFAULTS.network.modelSubnet,
+    "network.gatewaySubnet": DEFAULTS.network.gatewaySubnet,
 };
 
 /** The command that sets `key` (a `--path` path) to `value`. */

@@ -9,6 +9,7 @@
  */
 import { isIPv4 } from "net";
 import { cpusRoundTrip, dockerCpus } from "../components/shared/canonical";
+import { DEFAULT_DOOR_LIMITS } from "../components/door/doorSettings";
 import { z } from "zod";
 import { allowlistCovers, checkAllowlistEntry, normalizeAllowlist } from "../policy/contract/allowlist";
 import { addProblem, fields, flag, list, numberIn, onceValid, section, shown, text } from "./fields";
@@ -45,7 +46,7 @@ export interface SecretPresence {
 /** Defaults that examples repeat; the rest sit where the schema declares them. */
 export const DEFAULTS = {
     vllmImage: "vllm/vllm-openai:v0.11.0",
-    network: { enclaveSubnet: "10.89.0.0/24", egressSubnet: "10.89.1.0/24", modelSubnet: "10.89.2.0/24" },
+    network: { enclaveSubnet: "10.89.0.0/24", egressSubnet: "10.89.1.0/24", modelSubnet: "10.89.2.0/24", gatewaySubnet: "10.89.3.0/24" },
 } as const;
 
 // ---- model ------------------------------------------------------------------
@@ -230,6 +231,14 @@ export const AgentSection = section(
             .default(2),
         /** Most processes the agent box may run (fork-bomb ceiling). */
         pids: numberIn(64, 65536, { integer: true }).default(512),
+        /** Model requests the door admits from this agent in any 60 s. */
+        requestsPerMinute: numberIn(1, 100000, { integer: true }).default(DEFAULT_DOOR_LIMITS.requestsPerMinute),
+        /** Prompt + completion tokens in any 60 s. */
+        tokensPerMinute: numberIn(1000, 1e9, { integer: true }).default(DEFAULT_DOOR_LIMITS.tokensPerMinute),
+        /** Prompt + completion tokens in any 24 h. */
+        tokensPerDay: numberIn(1000, 1e12, { integer: true }).default(DEFAULT_DOOR_LIMITS.tokensPerDay),
+        /** Model requests in flight at once. */
+        concurrentRequests: numberIn(1, 256, { integer: true }).default(DEFAULT_DOOR_LIMITS.concurrentRequests),
         /** PEM certificates the agent trusts in addition to the system store (a TLS-inspecting relay, a test CA). */
         extraCaCertificates: text(values.pemCertificates)
             .transform((pem) => `${pem}\n`)
@@ -266,9 +275,9 @@ export const ImagesSection = section(
 /** The validated images section. */
 export type ImagesConfig = z.output<typeof ImagesSection>;
 
-const SUBNETS = ["enclaveSubnet", "egressSubnet", "modelSubnet"] as const;
+const SUBNETS = ["enclaveSubnet", "egressSubnet", "modelSubnet", "gatewaySubnet"] as const;
 
-/** `secureclaw:network`: the three Docker subnets, private and apart. */
+/** `secureclaw:network`: the Docker subnets, private and apart. */
 export const NetworkSection = section(
     fields({
         /** IPv4 subnet of the internal enclave network. */
@@ -277,6 +286,8 @@ export const NetworkSection = section(
         egressSubnet: text(values.privateSubnet).default(DEFAULTS.network.egressSubnet),
         /** IPv4 subnet of the network joining the gateway to a local vLLM. */
         modelSubnet: text(values.privateSubnet).default(DEFAULTS.network.modelSubnet),
+        /** IPv4 subnet of the network joining the door to LiteLLM (nothing else joins it). */
+        gatewaySubnet: text(values.privateSubnet).default(DEFAULTS.network.gatewaySubnet),
     }),
 ).superRefine((network, ctx) => {
     const cidrs = SUBNETS.map((field) => parseCidr(network[field])!);

@@ -4,6 +4,7 @@ import { exampleFor, NAMESPACE } from "./examples";
 import { flag } from "./fields";
 import { ConfigError, ConfigProblem, fullKey, problemsFromIssues } from "./problems";
 import {
+    AgentConfig,
     AgentSection,
     EgressConfig,
     EgressSection,
@@ -93,6 +94,16 @@ function telegramReachProblems(telegram: TelegramConfig, egress: EgressConfig, r
     }];
 }
 
+/** The door reserves max_tokens against the per-minute budget, so a budget below one answer refuses every request. */
+function tokenBudgetProblems(model: ModelConfig, agent: AgentConfig): ConfigProblem[] {
+    if (agent.tokensPerMinute > model.maxOutputTokens) return [];
+    return [{
+        key: fullKey("agent.tokensPerMinute"),
+        problem: `is ${agent.tokensPerMinute} but one answer may take model.maxOutputTokens (${model.maxOutputTokens}) tokens: every request would be refused`,
+        example: exampleFor("agent.tokensPerMinute", { value: String(model.maxOutputTokens * 10) }),
+    }];
+}
+
 /**
  * Turns raw stack config into a StackConfig, or throws one ConfigError that
  * lists every problem. Pure: it never reads a secret's value, only whether
@@ -119,6 +130,7 @@ export function validateConfig(stack: string, raw: RawConfig, secrets: SecretPre
     const images = parse("images", ImagesSection);
     const network = parse("network", NetworkSection);
     if (model && gpu) problems.push(...tensorParallelProblems(model, gpu));
+    if (model && agent) problems.push(...tokenBudgetProblems(model, agent));
     if (telegram && egress) problems.push(...telegramReachProblems(telegram, egress, rawField(raw.egress, "allowlist")));
 
     if (problems.length > 0 || !model || !gpu || !egress || !telegram || !agent || !gateway || !images || !network) {

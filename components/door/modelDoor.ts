@@ -1,7 +1,7 @@
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { dockerName } from "../../policy/contract/contract";
+import { dockerName, DOOR, GATEWAY } from "../../policy/contract/contract";
 import { dockerCpus } from "../shared/canonical";
 import { ConfigVolume } from "../shared/configVolume";
 import { HARDENED } from "../shared/hardening";
@@ -10,7 +10,6 @@ import { buildRepoImage } from "../shared/images";
 import { labels } from "../shared/labels";
 import { startUnderPidsLimit, STARTED_UNDER_PIDS_LIMIT } from "../shared/startUnderPidsLimit";
 import { doorCredential } from "./credentials";
-import { DOOR, DOOR_ROLES } from "./doorContract";
 import { DEFAULT_MAX_BODY_BYTES, DoorAgent, renderDoorSettings } from "./doorSettings";
 
 export interface ModelDoorArgs {
@@ -43,6 +42,8 @@ const LIMITS = { memoryMb: 256, cpus: 1, pids: 64 };
  * credential that works anywhere else.
  */
 export class ModelDoor extends pulumi.ComponentResource {
+    /** The OpenAI base URL the agents call (ending in /v1): the gateway's name, answered by the door. */
+    public readonly url = `http://${GATEWAY.alias}:${GATEWAY.port}/v1`;
     public readonly container: docker.Container;
     /** Runs once the container exists: sets its pids limit, then starts it. */
     public readonly started: command.local.Command;
@@ -60,7 +61,7 @@ export class ModelDoor extends pulumi.ComponentResource {
         // Why no config hash label: the door re-reads its settings in place, so a new agent restarts nothing.
         const settings = new ConfigVolume(`${name}-settings`, {
             namePrefix: args.namePrefix,
-            role: DOOR_ROLES.settingsVolume,
+            role: "door-config",
             writerImage: image,
             files: [{
                 path: DOOR.settingsFile,
@@ -70,14 +71,14 @@ export class ModelDoor extends pulumi.ComponentResource {
 
         // Why a volume: usage outlives a replaced door, and the daily limit replays it at start.
         const usage = new docker.Volume(`${name}-usage`, {
-            name: dockerName(args.namePrefix, DOOR_ROLES.usageVolume),
-            labels: labels(args.namePrefix, DOOR_ROLES.usageVolume),
+            name: dockerName(args.namePrefix, "door-usage"),
+            labels: labels(args.namePrefix, "door-usage"),
         }, { parent: this });
         this.usageVolumeName = usage.name;
 
         // Why no start here: it starts under its pids limit (startUnderPidsLimit).
         this.container = new docker.Container(name, {
-            name: dockerName(args.namePrefix, DOOR_ROLES.container),
+            name: dockerName(args.namePrefix, "model-door"),
             image,
             ...HARDENED,
             ...STARTED_UNDER_PIDS_LIMIT,
@@ -88,12 +89,12 @@ export class ModelDoor extends pulumi.ComponentResource {
             command: [
                 "--settings", `${DOOR.settingsDir}/${DOOR.settingsFile}`,
                 "--usage", `${DOOR.usageDir}/${DOOR.usageFile}`,
-                "--listen", `0.0.0.0:${DOOR.port}`,
-                "--upstream", `${DOOR.upstreamAlias}:${DOOR.upstreamPort}`,
+                "--listen", `0.0.0.0:${GATEWAY.port}`,
+                "--upstream", `${GATEWAY.litellmAlias}:${GATEWAY.port}`,
             ],
             envs: pulumi.secret(pulumi.output(args.masterKey).apply((key) => [`${DOOR.upstreamKeyEnv}=${key}`])),
             networksAdvanced: [
-                { name: args.enclaveNetwork, aliases: [DOOR.alias] },
+                { name: args.enclaveNetwork, aliases: [GATEWAY.alias] },
                 { name: args.gatewayNetwork },
             ],
             volumes: [
@@ -102,14 +103,14 @@ export class ModelDoor extends pulumi.ComponentResource {
             ],
             // /healthz answers on loopback only; the image has no client but node.
             healthcheck: healthcheck(
-                ["node", "-e", `fetch("http://127.0.0.1:${DOOR.port}/healthz").then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`],
+                ["node", "-e", `fetch("http://127.0.0.1:${GATEWAY.port}/healthz").then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`],
                 { interval: 15, timeout: 5, startPeriod: 10 },
             ),
-            labels: labels(args.namePrefix, DOOR_ROLES.container),
+            labels: labels(args.namePrefix, "model-door"),
         }, { parent: this, dependsOn: settings.writers, deleteBeforeReplace: true });
         this.started = startUnderPidsLimit(`${name}-start`, this.container, LIMITS.pids, this);
 
-        this.registerOutputs({ container: this.container.name, usageVolumeName: this.usageVolumeName });
+        this.registerOutputs({ url: this.url, container: this.container.name, usageVolumeName: this.usageVolumeName });
     }
 
     /** The credential an agent presents to this door (secret), for that agent's environment. */

@@ -31,8 +31,8 @@ export interface ModelGatewayArgs {
     masterKey: pulumi.Input<string>;
     /** Key the gateway presents to vLLM (secret). */
     vllmApiKey: pulumi.Input<string>;
-    /** Enclave network (where the agent calls from). */
-    enclaveNetwork: pulumi.Input<string>;
+    /** The network only the door and LiteLLM join (the door calls from there). */
+    doorNetwork: pulumi.Input<string>;
     /** The network vLLM is reached on: the model network (local vLLM) or the egress network (remote GPU host). */
     upstreamNetwork: pulumi.Input<string>;
 }
@@ -41,12 +41,11 @@ export interface ModelGatewayArgs {
 const LIMITS = { memoryMb: 2048, cpus: 2, pids: 512 };
 
 /**
- * LiteLLM, the agent's only route to a model. It holds the vLLM key, so the
- * agent never does, and it forwards to exactly one upstream.
+ * LiteLLM, behind the door: it holds the vLLM key and the master key, so the
+ * agent never does, and it forwards to exactly one upstream. Only the door
+ * reaches it (the gateway network); the agent's network does not.
  */
 export class ModelGateway extends pulumi.ComponentResource {
-    /** The OpenAI base URL the agent calls (ending in /v1). */
-    public readonly url = `http://${GATEWAY.alias}:${GATEWAY.port}/v1`;
     public readonly container: docker.Container;
     /** Runs once the container exists: sets its pids limit, then starts it. */
     public readonly started: command.local.Command;
@@ -103,7 +102,7 @@ export class ModelGateway extends pulumi.ComponentResource {
             command: ["--config", `${GATEWAY.configDir}/config.yaml`, "--port", String(GATEWAY.port), "--num_workers", "1"],
             envs,
             networksAdvanced: [
-                { name: args.enclaveNetwork, aliases: [GATEWAY.alias] },
+                { name: args.doorNetwork, aliases: [GATEWAY.litellmAlias] },
                 { name: args.upstreamNetwork },
             ],
             volumes: [{ volumeName: config.volumeName, containerPath: GATEWAY.configDir, readOnly: true }],
@@ -117,6 +116,6 @@ export class ModelGateway extends pulumi.ComponentResource {
         }, { parent: this, dependsOn: [...config.writers, ...args.upstream], deleteBeforeReplace: true });
         this.started = startUnderPidsLimit(`${name}-start`, this.container, LIMITS.pids, this);
 
-        this.registerOutputs({ url: this.url, container: this.container.name });
+        this.registerOutputs({ container: this.container.name });
     }
 }

@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { planSubnet } from "../../config/net";
-import { dockerName, ISOLATED_BRIDGE_OPTIONS } from "../../policy/contract/contract";
+import { dockerName, ISOLATED_BRIDGE_OPTIONS, Role } from "../../policy/contract/contract";
 import { labels } from "../shared/labels";
 
 export interface NetworksArgs {
@@ -11,58 +11,49 @@ export interface NetworksArgs {
     enclaveSubnet: string;
     /** IPv4 subnet of the egress network. */
     egressSubnet: string;
+    /** IPv4 subnet of the gateway network (door to LiteLLM). */
+    gatewaySubnet: string;
     /** IPv4 subnet of the model network; omit when vLLM is not on this host. */
     modelSubnet?: string;
 }
 
 /**
  * The enclave network the agent lives on, the egress network the proxy
- * reaches out from, and (vLLM on this host) the model network only the
- * gateway and vLLM join.
+ * reaches out from, the gateway network only the door and LiteLLM join, and
+ * (vLLM on this host) the model network only LiteLLM and vLLM join. Every
+ * network but egress is internal and gives the host no address on it.
  */
 export class Networks extends pulumi.ComponentResource {
     public readonly enclave: docker.Network;
     public readonly egress: docker.Network;
+    public readonly gateway: docker.Network;
     public readonly model?: docker.Network;
     /** An enclave address Docker never assigns; the agent's DNS upstream (see AgentBox). */
     public readonly enclaveUnassignedAddress: string;
 
     constructor(name: string, args: NetworksArgs, opts?: pulumi.ComponentResourceOptions) {
         super("secureclaw:network:Networks", name, {}, opts);
+        const network = (role: Role, ipamConfig: { subnet: string; ipRange?: string }, internal: boolean) => new docker.Network(`${name}-${role}`, {
+            name: dockerName(args.namePrefix, role),
+            driver: "bridge",
+            internal,
+            ipv6: false,
+            ipamConfigs: [ipamConfig],
+            ...(internal ? { options: { ...ISOLATED_BRIDGE_OPTIONS } } : {}),
+            labels: labels(args.namePrefix, role),
+        }, { parent: this });
+
+        // Docker hands out only the lower half of the enclave subnet, so an
+        // address in the upper half is never anyone's: the agent's DNS sink.
         const enclavePlan = planSubnet(args.enclaveSubnet);
         this.enclaveUnassignedAddress = enclavePlan.unassigned;
+        this.enclave = network("enclave", { subnet: args.enclaveSubnet, ipRange: enclavePlan.ipRange }, true);
+        // The only network with a route out; the agent never joins it.
+        this.egress = network("egress", { subnet: args.egressSubnet }, false);
+        // Why its own network: LiteLLM holds the master key and must not be on the agent's network.
+        this.gateway = network("gateway", { subnet: args.gatewaySubnet }, true);
+        if (args.modelSubnet) this.model = network("model", { subnet: args.modelSubnet }, true);
 
-        this.enclave = new docker.Network(`${name}-enclave`, {
-            name: dockerName(args.namePrefix, "enclave"),
-            driver: "bridge",
-            internal: true,
-            ipv6: false,
-            ipamConfigs: [{ subnet: args.enclaveSubnet, ipRange: enclavePlan.ipRange }],
-            options: { ...ISOLATED_BRIDGE_OPTIONS },
-            labels: labels(args.namePrefix, "enclave"),
-        }, { parent: this });
-
-        this.egress = new docker.Network(`${name}-egress`, {
-            name: dockerName(args.namePrefix, "egress"),
-            driver: "bridge",
-            internal: false,
-            ipv6: false,
-            ipamConfigs: [{ subnet: args.egressSubnet }],
-            labels: labels(args.namePrefix, "egress"),
-        }, { parent: this });
-
-        if (args.modelSubnet) {
-            this.model = new docker.Network(`${name}-model`, {
-                name: dockerName(args.namePrefix, "model"),
-                driver: "bridge",
-                internal: true,
-                ipv6: false,
-                ipamConfigs: [{ subnet: args.modelSubnet }],
-                options: { ...ISOLATED_BRIDGE_OPTIONS },
-                labels: labels(args.namePrefix, "model"),
-            }, { parent: this });
-        }
-
-        this.registerOutputs({ enclave: this.enclave.name, egress: this.egress.name, model: this.model?.name });
+        this.registerOutputs({ enclave: this.enclave.name, egress: this.egress.name, gateway: this.gateway.name, model: this.model?.name });
     }
 }

@@ -17,14 +17,14 @@ export const CONFIG_HASH_LABEL = "secureclaw.config-sha256";
 
 /** Every role the program uses, per kind of Docker object. */
 export const ROLES = {
-    network: ["enclave", "egress", "model"],
-    container: ["agent", "egress-proxy", "model-gateway", "vllm", "config-writer"],
-    volume: ["workspace", "agent-state", "agent-config", "egress-config", "egress-log", "gateway-config", "hf-cache"],
+    network: ["enclave", "egress", "gateway", "model"],
+    container: ["agent", "egress-proxy", "model-door", "model-gateway", "vllm", "config-writer"],
+    volume: ["workspace", "agent-state", "agent-config", "egress-config", "egress-log", "door-config", "door-usage", "gateway-config", "hf-cache"],
 } as const;
 export type Role = (typeof ROLES)[keyof typeof ROLES][number];
 
-/** Containers that sit on the enclave network; nothing else may join it. */
-export const ENCLAVE_MEMBERS: readonly string[] = ["agent", "egress-proxy", "model-gateway"];
+/** Containers that sit on the enclave network; nothing else may join it (LiteLLM is behind the door). */
+export const ENCLAVE_MEMBERS: readonly string[] = ["agent", "egress-proxy", "model-door"];
 
 /** The Docker name of a stack's object: `secureclaw-<stack>-<role>`. */
 export function dockerName(namePrefix: string, role: Role, suffix?: string): string {
@@ -91,14 +91,29 @@ export const PROXY = {
     logDir: "/var/log/squid",
 } as const;
 
-/** The model gateway. */
+/** The model gateway: the door on the enclave network, LiteLLM behind it. */
 export const GATEWAY = {
-    /** Name the agent reaches the gateway by on the enclave network. */
+    /** Name the agent reaches the gateway (the door) by on the enclave network. */
     alias: "model-gateway",
     port: 4000,
     configDir: "/etc/litellm",
     /** The one model name the agent asks for, whatever vLLM serves. */
     modelAlias: "secureclaw-model",
+    /** Name LiteLLM answers to on the network only the door and LiteLLM join. */
+    litellmAlias: "litellm",
+} as const;
+
+/** The door: the agent's only way to a model, in front of LiteLLM. */
+export const DOOR = {
+    uid: 1000,
+    settingsDir: "/etc/secureclaw-door",
+    settingsFile: "door.json",
+    usageDir: "/var/lib/secureclaw-door",
+    usageFile: "usage.jsonl",
+    /** Environment variable carrying LiteLLM's master key into the door. */
+    upstreamKeyEnv: "DOOR_UPSTREAM_KEY",
+    /** The one agent of a single-agent stack. */
+    defaultAgent: "main",
 } as const;
 
 /** vLLM, local or on a GPU host. */

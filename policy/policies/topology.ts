@@ -101,6 +101,8 @@ const FORBIDDEN_FOR_AGENT: Record<string, string> = {
     "egress-config": "it holds the proxy's allowlist and rules, so the agent could widen its own egress",
     "egress-log": "it holds the proxy's audit log, so the agent could erase its tracks",
     "gateway-config": "it holds the model gateway's configuration, so the agent could reroute or unlock the gateway",
+    "door-config": "it holds the door's limits and the agents it serves, so the agent could lift its own limits",
+    "door-usage": "it holds the door's usage record, so the agent could erase its trail or reset its daily budget",
     "hf-cache": "it holds the weights vLLM loads, so the agent could poison the model",
 };
 

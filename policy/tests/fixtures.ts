@@ -20,11 +20,13 @@ const PROXY_IMAGE_ID = `sha256:${"b2".repeat(32)}`;
 const GATEWAY_IMAGE_ID = `sha256:${"c3".repeat(32)}`;
 const VLLM_IMAGE_ID = `sha256:${"d4".repeat(32)}`;
 const WRITER_IMAGE_ID = `sha256:${"e5".repeat(32)}`;
+const DOOR_IMAGE_ID = `sha256:${"f6".repeat(32)}`;
 
 export const NAMES = {
     enclave: `${PREFIX}-enclave`,
     egress: `${PREFIX}-egress`,
     model: `${PREFIX}-model`,
+    gateway: `${PREFIX}-gateway`,
     workspace: `${PREFIX}-workspace`,
     agentState: `${PREFIX}-agent-state`,
     agentConfig: `${PREFIX}-agent-config`,
@@ -86,6 +88,7 @@ function buildStack(): TestResource[] {
         }),
         network(NAMES.egress, "egress", { ipamConfigs: [{ subnet: "10.89.1.0/24" }] }),
         network(NAMES.model, "model", { internal: true, ipamConfigs: [{ subnet: "10.89.2.0/24" }] }),
+        network(NAMES.gateway, "gateway", { internal: true, ipamConfigs: [{ subnet: "10.89.3.0/24" }] }),
         volume(NAMES.workspace, "workspace"),
         volume(NAMES.agentState, "agent-state"),
         volume(NAMES.agentConfig, "agent-config"),
@@ -161,6 +164,22 @@ function buildStack(): TestResource[] {
         },
         {
             type: T.container,
+            name: "model-door",
+            inputs: {
+                name: `${PREFIX}-model-door`,
+                image: DOOR_IMAGE_ID,
+                ...HARDENED,
+                user: "1000:1000",
+                networksAdvanced: [
+                    { name: NAMES.enclave, aliases: ["model-gateway"] },
+                    { name: NAMES.gateway },
+                ],
+                envs: ["DOOR_UPSTREAM_KEY=from-a-secret"],
+                labels: labels("model-door"),
+            },
+        },
+        {
+            type: T.container,
             name: "model-gateway",
             inputs: {
                 name: `${PREFIX}-model-gateway`,
@@ -168,7 +187,7 @@ function buildStack(): TestResource[] {
                 ...HARDENED,
                 user: "1000:1000",
                 networksAdvanced: [
-                    { name: NAMES.enclave, aliases: ["model-gateway"] },
+                    { name: NAMES.gateway, aliases: ["litellm"] },
                     { name: NAMES.model },
                 ],
                 volumes: [{ volumeName: NAMES.gatewayConfig, containerPath: "/config", readOnly: true }],

@@ -8,10 +8,11 @@ import { agentConfigFiles } from "../../components/agent/agentConfigFiles";
 import { agentEnvironment } from "../../components/agent/agentEnvironment";
 import { AgentSettings } from "../../components/agent/agentSettings";
 import { agentTmpfs, SHADOWING_SKILL_DIRS } from "../../components/agent/agentTmpfs";
+import { DEFAULT_DOOR_LIMITS } from "../../components/door/doorSettings";
 import { AGENT_FILES } from "../../policy/contract/contract";
 
 const base: AgentSettings = {
-    agent: { memoryMb: 4096, cpus: 2, pids: 512 },
+    agent: { memoryMb: 4096, cpus: 2, pids: 512, ...DEFAULT_DOOR_LIMITS },
     model: {
         size: "small",
         huggingFaceId: "Qwen/Qwen3-4B-Instruct-2507",

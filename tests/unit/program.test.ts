@@ -4,7 +4,9 @@
  */
 import { dockerCpus, goDuration } from "../../components/shared/canonical";
 import { planSubnet } from "../../config/net";
-import { CONFIG_HASH_LABEL } from "../../policy/contract/contract";
+import { doorCredential } from "../../components/door/credentials";
+import { DEFAULT_DOOR_LIMITS } from "../../components/door/doorSettings";
+import { CONFIG_HASH_LABEL, DOOR } from "../../policy/contract/contract";
 import { DeclaredResource, ProgramRun, readmeSetup, runFailingProgram, runProgram, stackFileConfig, TEST_SECRETS, withPaths } from "../support/program";
 
 const CONTAINER = "docker:index/container:Container";
@@ -142,14 +144,15 @@ describe.each(["dev", "dgx"])("stack %s: the agent box", (stack) => {
     });
 
     test("its environment, which carries the gateway key and bot token, is a secret", async () => {
-        expect(env(agent()).SECURECLAW_GATEWAY_KEY).toBe(TEST_SECRETS.gatewayMasterKey);
+        // The door credential: derived from the master key, accepted by the door and nothing else.
+        expect(env(agent()).SECURECLAW_GATEWAY_KEY).toBe(doorCredential(TEST_SECRETS.gatewayMasterKey, DOOR.defaultAgent));
         expect(env(agent()).TELEGRAM_BOT_TOKEN).toBe(TEST_SECRETS.telegramBotToken);
         expect(agent().isSecretInput("envs")).toBe(true);
     });
 
-    test("holds neither the vLLM key, the SSH key nor the HF token", () => {
+    test("holds neither LiteLLM's master key, the vLLM key, the SSH key nor the HF token", () => {
         const text = JSON.stringify(agent().inputs);
-        for (const secret of [TEST_SECRETS.vllmApiKey, TEST_SECRETS.sshPrivateKey, TEST_SECRETS.hfToken]) expect(text).not.toContain(secret);
+        for (const secret of [TEST_SECRETS.gatewayMasterKey, TEST_SECRETS.vllmApiKey, TEST_SECRETS.sshPrivateKey, TEST_SECRETS.hfToken]) expect(text).not.toContain(secret);
     });
 
     test("starts after its config is written and the sidecars have started (explicit dependencies)", () => {
@@ -185,12 +188,26 @@ describe.each(["dev", "dgx"])("stack %s: the sidecars", (stack) => {
         expect(mountAt(proxy(), "/etc/squid/secureclaw").readOnly).toBe(true);
     });
 
-    test("the gateway is reached as model-gateway and reaches vLLM on the model network (local) or egress network (remote)", () => {
+    test("the door answers as model-gateway on the enclave; LiteLLM is behind it, off the agent's network", () => {
         const upstream = stack === "dev" ? "model" : "egress";
-        expect(gateway().inputs.networksAdvanced).toEqual([
+        expect(runs[stack].one(CONTAINER, "model-door").inputs.networksAdvanced).toEqual([
             { name: networkName("enclave"), aliases: ["model-gateway"] },
+            { name: networkName("gateway") },
+        ]);
+        expect(gateway().inputs.networksAdvanced).toEqual([
+            { name: networkName("gateway"), aliases: ["litellm"] },
             { name: networkName(upstream) },
         ]);
+        expect(runs[stack].one(NETWORK, "gateway").inputs).toMatchObject({ internal: true, ipv6: false });
+    });
+
+    test("the door holds LiteLLM's key in a secret environment, and the agent's limits from the stack", () => {
+        const door = runs[stack].one(CONTAINER, "model-door");
+        expect(env(door).DOOR_UPSTREAM_KEY).toBe(TEST_SECRETS.gatewayMasterKey);
+        expect(door.isSecretInput("envs")).toBe(true);
+        const settings = JSON.parse(writersOf(runs[stack], "door-config")[0].inputs.uploads[0].content);
+        expect(settings.agents[DOOR.defaultAgent]).toMatchObject({ model: "secureclaw-model", limits: DEFAULT_DOOR_LIMITS });
+        expect(JSON.stringify(settings)).not.toContain(TEST_SECRETS.gatewayMasterKey);
     });
 
     test("the gateway's keys are in a secret environment, never in its config file", async () => {
@@ -226,7 +243,7 @@ describe.each(["dev", "dgx"])("stack %s: every container and Docker object", (st
     test("every CPU count is written as the provider reads it back, so a second up replaces nothing", () => {
         // vLLM (local) has no CPU cap: it is fed by the GPU. Every other container has one.
         const capped = running().filter((c) => c.inputs.cpus !== undefined);
-        expect(capped.map((c) => roleOfInputs(c)).sort()).toEqual(["agent", "egress-proxy", "model-gateway"]);
+        expect(capped.map((c) => roleOfInputs(c)).sort()).toEqual(["agent", "egress-proxy", "model-door", "model-gateway"]);
         for (const c of capped) expect([c.name, c.inputs.cpus]).toEqual([c.name, dockerCpus(Number(c.inputs.cpus))]);
     });
 
@@ -293,7 +310,7 @@ describe("changing one thing changes only what it should", () => {
     test("a new allowlist entry touches only the proxy's config writer: proxy, gateway and agent containers keep identical inputs", async () => {
         const config = withPaths(stackFileConfig("dev"), { ...readmeSetup("dev").config, "egress.allowlist": ["api.telegram.org", "pypi.org"] });
         const changed = await runProgram("dev", { config });
-        for (const role of ["agent", "egress-proxy", "model-gateway", "vllm"]) {
+        for (const role of ["agent", "egress-proxy", "model-door", "model-gateway", "vllm"]) {
             expect(containerInputs(changed, role)).toEqual(containerInputs(runs.dev, role));
         }
         // Only the allowlist file's writer changes: the preview shows that file's edit and nothing else.

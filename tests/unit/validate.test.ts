@@ -1,3 +1,4 @@
+import { DEFAULT_DOOR_LIMITS } from "../../components/door/doorSettings";
 import { RunError } from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
@@ -37,7 +38,7 @@ describe("validateConfig accepts and normalises", () => {
         expect(config.gpu).toEqual({ placement: "local", count: 1 });
         expect(config.egress.allowlist).toEqual([]);
         expect(config.telegram).toEqual({ enabled: false });
-        expect(config.agent).toEqual({ memoryMb: 4096, cpus: 2, pids: 512 });
+        expect(config.agent).toEqual({ memoryMb: 4096, cpus: 2, pids: 512, ...DEFAULT_DOOR_LIMITS });
         expect(config.namePrefix).toBe("secureclaw-dev");
     });
 
@@ -59,7 +60,7 @@ describe("validateConfig accepts and normalises", () => {
     });
 
     test("numbers given as strings (pulumi config set without --path types) are read", () => {
-        expect(validate({ agent: { memoryMb: "2048", cpus: "1.5", pids: "256" } }).agent).toEqual({ memoryMb: 2048, cpus: 1.5, pids: 256 });
+        expect(validate({ agent: { memoryMb: "2048", cpus: "1.5", pids: "256" } }).agent).toMatchObject({ memoryMb: 2048, cpus: 1.5, pids: 256 });
     });
 
     test("Telegram on with api.telegram.org allowed and a numeric user", () => {
@@ -75,7 +76,7 @@ describe("validateConfig accepts and normalises", () => {
     test("booleans given as text are read, and a field set to null or blank text takes its default", () => {
         expect(validate({ telegram: { enabled: "false" } }).telegram).toEqual({ enabled: false });
         expect(validate({ telegram: { enabled: "true", allowFrom: ["1"] }, egress: { allowlist: ["api.telegram.org"] } }).telegram.enabled).toBe(true);
-        expect(validate({ agent: { memoryMb: null, cpus: " ", pids: 256 } }).agent).toEqual({ memoryMb: 4096, cpus: 2, pids: 256 });
+        expect(validate({ agent: { memoryMb: null, cpus: " ", pids: 256 } }).agent).toMatchObject({ memoryMb: 4096, cpus: 2, pids: 256 });
     });
 
     test("Telegram user IDs are de-duplicated, and a relay's API root loses its trailing slash and must be allowlisted", () => {
@@ -164,6 +165,7 @@ const REJECTIONS: Case[] = [
     ["a public subnet", { network: { enclaveSubnet: "8.8.8.0/24" } }, "secureclaw:network.enclaveSubnet", /private IPv4 subnet/, /10\.89\.0\.0\/24/],
     ["a subnet with host bits", { network: { enclaveSubnet: "10.89.0.1/24" } }, "secureclaw:network.enclaveSubnet", /host bits zero/, /10\.89\.0\.0\/24/],
     ["overlapping subnets, suggesting a free one", { network: { enclaveSubnet: "10.89.0.0/16" } }, "secureclaw:network.egressSubnet", /overlaps network.enclaveSubnet \(10\.89\.0\.0\/16\)/, /egressSubnet' 10\.90\.0\.0\/24$/],
+    ["a token budget below one answer (every request would be refused)", { agent: { tokensPerMinute: 4000 } }, "secureclaw:agent.tokensPerMinute", /one answer may take model\.maxOutputTokens \(8192\)/, /tokensPerMinute' 81920$/],
     ["a second overlap gets a suggestion that does not collide with the first", { network: { enclaveSubnet: "10.89.0.0/16" } }, "secureclaw:network.modelSubnet", /overlaps network.enclaveSubnet/, /modelSubnet' 10\.90\.1\.0\/24$/],
     ["an unknown section field (typo)", { agent: { memoryMB: 1024 } }, "secureclaw:agent.memoryMB", /not a known setting/, /config rm/],
     ["an unknown section", { egres: {} } as RawConfig, "secureclaw:egres", /not a known setting/, /config rm/],
