@@ -37,6 +37,7 @@ const RIGHT_VALUES: Record<string, RightValue> = {
     "gpu.sshUser": "ubuntu",
     "gpu.sshPort": "22",
     "gpu.sshHostKey": `"$(ssh-keyscan -t ed25519 <gpu-host> | cut -d' ' -f2-)"`,
+    "gpu.insecureAnyHostKey": "false",
     "gpu.bindAddress": "192.168.1.50",
     "gpu.port": "8000",
     "gpu.startupTimeoutSeconds": "1800",

@@ -108,8 +108,10 @@ const RemoteGpuFields = fields({
     host: text(values.gpuHost, "is required when gpu.placement is remote: the GPU host's address or name"),
     sshUser: text(values.sshUser, "is required when gpu.placement is remote: the user that runs Docker on the GPU host"),
     sshPort: numberIn(1, 65535, { integer: true }).default(22),
-    /** The GPU host's SSH public host key ("ssh-ed25519 AAAA..."); when set, any other key is refused. */
+    /** The GPU host's SSH public host key ("ssh-ed25519 AAAA..."); any other key is refused. Required unless insecureAnyHostKey. */
     sshHostKey: text(values.sshHostKey).transform(values.typeAndKey).optional(),
+    /** Trust whatever host key the GPU host shows (it receives the vLLM key and the HF token): an explicit, loud opt-out. */
+    insecureAnyHostKey: flag().default(false),
     /** IPv4 address on the GPU host that vLLM's port is published on (never every interface); defaults to `host` when that is an address. */
     bindAddress: text(values.bindAddress).optional(),
     /** Port vLLM is published on at bindAddress. */
@@ -140,6 +142,14 @@ export const GpuSection = section(
             addProblem(ctx, ["bindAddress"], "is required when gpu.host is a name: the GPU host's IPv4 address the gateway reaches vLLM on (vLLM is never published on every interface)");
         }
     }, onceValid("host", "bindAddress"))
+    .superRefine((gpu, ctx) => {
+        // Without a pinned key, whoever answers on the GPU host's address gets the vLLM key and the HF token.
+        if (gpu.placement === "remote" && gpu.sshHostKey === undefined && !gpu.insecureAnyHostKey) {
+            addProblem(ctx, ["sshHostKey"], `is required when gpu.placement is remote: the launch hands the GPU host the vLLM key and the HF token, so it must be the host you mean (read its key once, on a network you trust, with ssh-keyscan -t ed25519 ${gpu.host}; to skip the check, which is insecure, set gpu.insecureAnyHostKey true)`, {
+                example: `"$(ssh-keyscan -t ed25519 ${gpu.host} | cut -d' ' -f2-)"`,
+            });
+        }
+    }, onceValid("host", "sshHostKey", "insecureAnyHostKey"))
     .transform((gpu): GpuConfig => (gpu.placement === "remote" ? { ...gpu, bindAddress: gpu.bindAddress ?? gpu.host } : gpu));
 
 // ---- egress -----------------------------------------------------------------

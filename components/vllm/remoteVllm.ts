@@ -50,6 +50,8 @@ export class RemoteVllm extends pulumi.ComponentResource {
             model: vllmModelArgs(args.model),
         };
         this.baseUrl = `http://${args.gpu.bindAddress}:${args.gpu.port}/v1`;
+        const warning = insecureHostKeyWarning(args.gpu);
+        if (warning) pulumi.log.warn(warning, this);
 
         this.launch = new command.remote.Command(name, {
             connection: {
@@ -77,4 +79,10 @@ export class RemoteVllm extends pulumi.ComponentResource {
 
         this.registerOutputs({ baseUrl: this.baseUrl });
     }
+}
+
+/** What `pulumi up` prints when the stack opted out of the host-key check; undefined when the key is pinned. */
+export function insecureHostKeyWarning(gpu: RemoteGpu): string | undefined {
+    if (gpu.sshHostKey !== undefined) return undefined;
+    return `INSECURE: secureclaw:gpu.insecureAnyHostKey is true, so the vLLM launch trusts whatever host key ${gpu.host} shows, and hands that host the vLLM key and the HF token. Pin the key: pulumi config set --path 'secureclaw:gpu.sshHostKey' "$(ssh-keyscan -t ed25519 ${gpu.host} | cut -d' ' -f2-)"`;
 }

@@ -43,6 +43,9 @@ export const TEST_SECRETS = {
 } as const;
 
 /** The `pulumi config set` steps the README tells a user to run, as config values. */
+/** A well-formed ed25519 host key line for the dgx stack's GPU host (test-only). */
+export const TEST_GPU_HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBx6vB2J0l2Qm1Jm9dfDgc7d0yZ0rZ5hJm3b7bq9Qw1e";
+
 export function readmeSetup(stack: string): { config: Record<string, unknown>; secrets: Record<string, string> } {
     const secrets: Record<string, string> = {
         telegramBotToken: TEST_SECRETS.telegramBotToken,
@@ -51,7 +54,9 @@ export function readmeSetup(stack: string): { config: Record<string, unknown>; s
         hfToken: TEST_SECRETS.hfToken,
         ...(stack === "dgx" ? { sshPrivateKey: TEST_SECRETS.sshPrivateKey } : {}),
     };
-    return { config: { "telegram.allowFrom": ["123456789"] }, secrets };
+    // The README's dgx steps pin the GPU host's key (ssh-keyscan); a test key here.
+    const hostKey = stack === "dgx" ? { "gpu.sshHostKey": TEST_GPU_HOST_KEY } : {};
+    return { config: { "telegram.allowFrom": ["123456789"], ...hostKey }, secrets };
 }
 
 /** The `config:` map of Pulumi.<stack>.yaml, keyed without the namespace. */

@@ -12,7 +12,8 @@ function presence(keys: SecretKey[] = ALL_SECRETS, plaintext: SecretKey[] = []) 
     return { present: new Set(keys), plaintext: new Set(plaintext) };
 }
 
-const REMOTE = { placement: "remote", host: "192.168.1.50", sshUser: "ubuntu", count: 8 };
+const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBx6vB2J0l2Qm1Jm9dfDgc7d0yZ0rZ5hJm3b7bq9Qw1e";
+const REMOTE = { placement: "remote", host: "192.168.1.50", sshUser: "ubuntu", count: 8, sshHostKey: HOST_KEY };
 const TELEGRAM = { enabled: true, allowFrom: ["123456789"] };
 
 function validate(raw: RawConfig, secrets = presence(), stack = "dev") {
@@ -52,6 +53,12 @@ describe("validateConfig accepts and normalises", () => {
         expect(config.model.huggingFaceId).toBe("Qwen/Qwen3-30B-A3B-Instruct-2507");
         expect(config.model.tensorParallelSize).toBe(2);
         expect(config.model.maxModelLen).toBe(32768);
+    });
+
+    test("the host-key check can be turned off only by name, and says so", () => {
+        const config = validate({ gpu: { ...REMOTE, sshHostKey: undefined, insecureAnyHostKey: "true" } });
+        expect(config.gpu).toMatchObject({ placement: "remote", insecureAnyHostKey: true });
+        expect((config.gpu as { sshHostKey?: string }).sshHostKey).toBeUndefined();
     });
 
     test("a remote GPU host given by IP binds vLLM to that IP by default", () => {
@@ -140,6 +147,7 @@ const REJECTIONS: Case[] = [
     ["remote GPU bound to every interface", { gpu: { ...REMOTE, bindAddress: "0.0.0.0" } }, "secureclaw:gpu.bindAddress", /not 0\.0\.0\.0/, /bindAddress/],
     ["an unknown GPU placement", { gpu: { placement: "cloud" } }, "secureclaw:gpu.placement", /"local".*"remote"/, /placement' remote/],
     ["a malformed SSH host key", { gpu: { ...REMOTE, sshHostKey: "not a key" } }, "secureclaw:gpu.sshHostKey", /SSH public host key/, /ssh-keyscan/],
+    ["a remote GPU host without a pinned host key", { gpu: { ...REMOTE, sshHostKey: undefined } }, "secureclaw:gpu.sshHostKey", /is required when gpu\.placement is remote[\s\S]*insecure, set gpu\.insecureAnyHostKey true/, /ssh-keyscan -t ed25519 192\.168\.1\.50/],
     ["Telegram without allowed users", { telegram: { enabled: true }, egress: { allowlist: ["api.telegram.org"] } }, "secureclaw:telegram.allowFrom", /nobody could talk/, /allowFrom\[0\]' 123456789/],
     ["Telegram with a @username", { telegram: { enabled: true, allowFrom: ["@alice"] }, egress: { allowlist: ["api.telegram.org"] } }, "secureclaw:telegram.allowFrom[0]", /numeric Telegram user ID/, /123456789/],
     ["Telegram with a user ID that has a leading zero (OpenClaw refuses it)", { telegram: { enabled: true, allowFrom: ["0123"] }, egress: { allowlist: ["api.telegram.org"] } }, "secureclaw:telegram.allowFrom[0]", /positive whole number without a leading zero\), got "0123"/, /allowFrom\[0\]' 123456789$/],

@@ -1,5 +1,6 @@
 import { execFileSync } from "child_process";
 import { renderLaunchScript, renderStopScript, vllmArgs } from "../../components/vllm/launch";
+import { insecureHostKeyWarning } from "../../components/vllm/remoteVllm";
 import { MODEL_PRESETS } from "../../config/presets";
 
 const model = MODEL_PRESETS["qwen3-30b-a3b-fp8"];
@@ -100,5 +101,17 @@ describe("renderLaunchScript", () => {
 describe("renderStopScript", () => {
     test("removes the container and never fails when it is already gone", () => {
         expect(renderStopScript("secureclaw-dgx-vllm")).toBe("docker rm -f secureclaw-dgx-vllm >/dev/null 2>&1 || true\n");
+    });
+});
+
+describe("the host-key opt-out", () => {
+    const gpu = { placement: "remote", count: 1, host: "192.168.1.50", sshUser: "ubuntu", sshPort: 22, bindAddress: "192.168.1.50", port: 8000, startupTimeoutSeconds: 1800, insecureAnyHostKey: true } as const;
+
+    test("a stack without a pinned key is told, in capitals, that it is insecure and how to pin", () => {
+        expect(insecureHostKeyWarning(gpu)).toMatch(/^INSECURE: .*trusts whatever host key 192\.168\.1\.50 shows.*ssh-keyscan -t ed25519 192\.168\.1\.50/);
+    });
+
+    test("a pinned key gets no warning", () => {
+        expect(insecureHostKeyWarning({ ...gpu, insecureAnyHostKey: false, sshHostKey: "ssh-ed25519 AAAA" })).toBeUndefined();
     });
 });
