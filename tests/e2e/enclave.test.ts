@@ -10,13 +10,12 @@ import { execFileSync } from "child_process";
 import { createHash } from "crypto";
 import * as dgram from "dgram";
 import * as fs from "fs";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { REPO_ROOT } from "../support/program";
 import { destroy, leftovers, purgeLabelled, realize, RealizeResult } from "./harness";
 import { E2E_SECRETS, GPU_HOST_IP, Materials, PREFIX, STACK, STANDINS, TELEGRAM_IP, buildStandinImages, destroyHooks, e2eConfig, materials, standinHooks, teardownE2E, telegramRequests } from "./setup";
-import { containerId, docker, engineAvailable, health, probe, probeFrom, sh, Tally, waitFor } from "./support";
+import { containerId, docker, engineAvailable, health, listenOnHost, probe, probeFrom, sh, Tally, waitFor } from "./support";
 
 const missingEngine = engineAvailable();
 if (missingEngine && process.env.SECURECLAW_E2E_REQUIRED === "1") {
@@ -121,9 +120,8 @@ suite("SecureClaw enclave on a real Docker engine", () => {
         });
 
         test("2. services on the Docker host are unreachable through every bridge address", async () => {
-            const server = net.createServer((s) => s.end("host service\n"));
-            await new Promise<void>((resolve) => server.listen(0, "0.0.0.0", resolve));
-            const port = String((server.address() as net.AddressInfo).port);
+            const listener = await listenOnHost("host service\n");
+            const port = String(listener.port);
             try {
                 const hostAddresses = execFileSync("ip", ["-4", "-o", "addr", "show"], { encoding: "utf8" }).split("\n")
                     .map((l) => /^\d+:\s+(\S+)\s+inet\s+([\d.]+)\//.exec(l))
@@ -141,7 +139,7 @@ suite("SecureClaw enclave on a real Docker engine", () => {
                     expect(r.connected).toBe(false);
                 }
             } finally {
-                server.close();
+                await listener.close();
             }
         });
 
@@ -153,9 +151,19 @@ suite("SecureClaw enclave on a real Docker engine", () => {
                 const reply = Buffer.from(msg);
                 reply[2] = 0x81; // QR, RD
                 reply[3] = 0x85; // RA, REFUSED
-                dns.send(reply, rinfo.port, rinfo.address);
+                // The REFUSED answer only spares the querier a timeout; a failed send changes nothing the test looks at.
+                dns.send(reply, rinfo.port, rinfo.address, () => undefined);
             });
-            await new Promise<void>((resolve) => dns.bind(53, "127.0.0.1", resolve));
+            await new Promise<void>((resolve, reject) => {
+                dns.once("error", reject);
+                dns.bind(53, "127.0.0.1", () => {
+                    dns.off("error", reject);
+                    resolve();
+                });
+            });
+            // An unhandled 'error' on the socket would fail the whole suite rather than this test.
+            const dnsErrors: string[] = [];
+            dns.on("error", (err) => dnsErrors.push(err.message));
             const resolvConf = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "e2e-dns-")), "resolv.conf");
             fs.writeFileSync(resolvConf, "nameserver 127.0.0.1\n");
             const tag = createHash("sha256").update(String(Date.now())).digest("hex").slice(0, 8);
@@ -178,6 +186,7 @@ suite("SecureClaw enclave on a real Docker engine", () => {
                 tally.notes.push(controlLeaked
                     ? "control: a container on the same internal network WITHOUT the agent's DNS setting leaked its lookup to the host's loopback resolver (this engine has CVE-2024-29018); the agent did not"
                     : "control: a container without the agent's DNS setting did not leak either on this engine");
+                expect(dnsErrors).toEqual([]);
                 expect(agentLookup.resolved).toBe(false);
                 expect(leaked).toBe(false);
                 // The sidecars' names still resolve (embedded DNS answers those itself).
