@@ -18,7 +18,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type { MockResourceArgs, MockResourceResult } from "@pulumi/pulumi/runtime/mocks";
 import { REPO_ROOT } from "../../support/program";
-import { dockerApi, filters } from "./docker";
+import { engine } from "./docker";
 import { containerProvider } from "./providers/container";
 import { localCommandProvider, remoteCommandProvider } from "./providers/command";
 import { imageProvider, remoteImageProvider } from "./providers/images";
@@ -424,11 +424,11 @@ export interface Leftovers {
 
 /** Docker objects labelled `secureclaw.stack=<prefix>` (components label everything they create). */
 export async function leftovers(prefix: string): Promise<Leftovers> {
-    const label = filters({ label: [`secureclaw.stack=${prefix}`] });
+    const filters = { label: [`secureclaw.stack=${prefix}`] };
     const [containers, networks, volumes] = await Promise.all([
-        dockerApi<any[]>("GET", "/containers/json", { query: { all: true, filters: label } }),
-        dockerApi<any[]>("GET", "/networks", { query: { filters: label } }),
-        dockerApi<{ Volumes: any[] | null }>("GET", "/volumes", { query: { filters: label } }),
+        engine().listContainers({ all: true, filters }),
+        engine().listNetworks({ filters }),
+        engine().listVolumes({ filters }),
     ]);
     return {
         containers: (containers ?? []).map((c) => String(c.Names?.[0] ?? c.Id).replace(/^\//, "")).sort(),
@@ -450,13 +450,13 @@ export function readState(stack: string, stateDir = DEFAULT_STATE_DIR): StateFil
 export async function purgeLabelled(prefix: string): Promise<Leftovers> {
     const found = await leftovers(prefix);
     for (const name of found.containers) {
-        await dockerApi("DELETE", `/containers/${encodeURIComponent(name)}`, { query: { force: true, v: true } }).catch(() => undefined);
+        await engine().getContainer(name).remove({ force: true, v: true }).catch(() => undefined);
     }
     for (const name of found.networks) {
-        await dockerApi("DELETE", `/networks/${encodeURIComponent(name)}`).catch(() => undefined);
+        await engine().getNetwork(name).remove().catch(() => undefined);
     }
     for (const name of found.volumes) {
-        await dockerApi("DELETE", `/volumes/${encodeURIComponent(name)}`, { query: { force: true } }).catch(() => undefined);
+        await engine().getVolume(name).remove({ force: true }).catch(() => undefined);
     }
     return found;
 }

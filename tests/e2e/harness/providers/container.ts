@@ -18,7 +18,8 @@
  *  delete: stop (timeout destroyGraceSeconds, default 0), remove with force
  *          and removeVolumes (default true).
  */
-import { dockerApi, isNotFound } from "../docker";
+import type Docker from "dockerode";
+import { engine, isNotFound, unlessAlready } from "../docker";
 import { StoredResource } from "../state";
 import { singleFileTar } from "../tar";
 import { PartialCreateError, Plan, ProviderContext, Realized, ResourceProvider } from "../types";
@@ -308,7 +309,7 @@ function uploadContent(u: any): Buffer {
 }
 
 async function inspect(id: string): Promise<any> {
-    return dockerApi("GET", `/containers/${id}/json`);
+    return engine().getContainer(id).inspect();
 }
 
 function stateFrom(inputs: Record<string, any>, info: any): Record<string, any> {
@@ -350,13 +351,13 @@ async function removeContainer(id: string, inputs: Record<string, any>): Promise
     const d = withDefaults(inputs);
     if (!d.attach) {
         try {
-            await dockerApi("POST", `/containers/${id}/stop`, { query: { t: d.destroyGraceSeconds ?? 0 } });
+            await unlessAlready(engine().getContainer(id).stop({ t: d.destroyGraceSeconds ?? 0 }));
         } catch (err) {
             if (!isNotFound(err)) throw err;
         }
     }
     try {
-        await dockerApi("DELETE", `/containers/${id}`, { query: { v: d.removeVolumes !== false, force: true } });
+        await engine().getContainer(id).remove({ v: d.removeVolumes !== false, force: true });
     } catch (err) {
         if (!isNotFound(err) && !/is already in progress/.test((err as Error).message)) throw err;
     }
@@ -396,12 +397,15 @@ export const containerProvider: ResourceProvider = {
     async create(ctx, rawInputs): Promise<Realized> {
         const inputs = withDefaults(rawInputs);
         const name: string = rawInputs.name ?? ctx.autoName;
-        const created = await dockerApi<{ Id: string }>("POST", "/containers/create", { query: { name }, body: createBody(inputs) });
-        const id = created.Id;
+        // _query/_body: dockerode would otherwise put the whole body (env values
+        // included) in the request's query string as well.
+        const created = await engine().createContainer({ _query: { name }, _body: createBody(inputs) } as Docker.ContainerCreateOptions);
+        const id = created.id;
+        const container = engine().getContainer(id);
         try {
             if (isSet(inputs.networksAdvanced)) {
                 try {
-                    await dockerApi("POST", "/networks/bridge/disconnect", { body: { Container: id, Force: false } });
+                    await engine().getNetwork("bridge").disconnect({ Container: id, Force: false });
                 } catch (err) {
                     if (!/is not connected to the network/.test((err as Error).message)) throw err;
                 }
@@ -412,13 +416,14 @@ export const containerProvider: ResourceProvider = {
                     const driverOpts = isSet(n.driverOpts)
                         ? Object.fromEntries((n.driverOpts as string[]).map((kv) => [kv.split("=")[0], kv.slice(kv.indexOf("=") + 1)]))
                         : undefined;
-                    await dockerApi("POST", `/networks/${encodeURIComponent(n.name)}/connect`, {
-                        body: { Container: id, EndpointConfig: { Aliases: n.aliases, IPAMConfig: ipam, MacAddress: n.macAddress || undefined, DriverOpts: driverOpts } },
+                    await engine().getNetwork(n.name).connect({
+                        Container: id,
+                        EndpointConfig: { Aliases: n.aliases, IPAMConfig: ipam, MacAddress: n.macAddress || undefined, DriverOpts: driverOpts },
                     });
                 }
             }
             for (const u of inputs.uploads ?? []) {
-                const tar = singleFileTar({
+                const tar = await singleFileTar({
                     name: u.file,
                     content: uploadContent(u),
                     mode: uploadMode(u),
@@ -426,13 +431,13 @@ export const containerProvider: ResourceProvider = {
                     gid: isSet(u.group) ? Number(u.group) : undefined,
                 });
                 try {
-                    await dockerApi("PUT", `/containers/${id}/archive`, { query: { path: "/" }, body: tar, contentType: "application/x-tar" });
+                    await container.putArchive(tar, { path: "/" });
                 } catch (err) {
                     throw new Error(`Unable to upload volume content (${u.file}): ${(err as Error).message}`);
                 }
             }
             if (inputs.start) {
-                await dockerApi("POST", `/containers/${id}/start`);
+                await container.start();
                 if (inputs.wait) await waitHealthy(id, inputs.waitTimeout ?? 60);
             }
             return { id, outputs: stateFrom(rawInputs, await inspect(id)) };
@@ -445,19 +450,17 @@ export const containerProvider: ResourceProvider = {
         const inputs = withDefaults(rawInputs);
         const olds = withDefaults(old.inputs);
         if (plan.changed.some((k) => APPLIED_IN_PLACE.includes(k))) {
-            await dockerApi("POST", `/containers/${old.id}/update`, {
-                body: {
-                    RestartPolicy: { Name: inputs.restart, MaximumRetryCount: inputs.maxRetryCount ?? 0 },
-                    CpuShares: inputs.cpuShares ?? 0,
-                    Memory: (inputs.memory ?? 0) * MB,
-                    MemoryReservation: (inputs.memoryReservation ?? 0) * MB,
-                    CpusetCpus: inputs.cpuSet ?? "",
-                    ...(isSet(inputs.memorySwap) ? { MemorySwap: Number(inputs.memorySwap) > 0 ? Number(inputs.memorySwap) * MB : Number(inputs.memorySwap) } : {}),
-                },
+            await engine().getContainer(old.id).update({
+                RestartPolicy: { Name: inputs.restart, MaximumRetryCount: inputs.maxRetryCount ?? 0 },
+                CpuShares: inputs.cpuShares ?? 0,
+                Memory: (inputs.memory ?? 0) * MB,
+                MemoryReservation: (inputs.memoryReservation ?? 0) * MB,
+                CpusetCpus: inputs.cpuSet ?? "",
+                ...(isSet(inputs.memorySwap) ? { MemorySwap: Number(inputs.memorySwap) > 0 ? Number(inputs.memorySwap) * MB : Number(inputs.memorySwap) } : {}),
             });
         }
         if (!olds.mustRun && inputs.mustRun && inputs.start) {
-            await dockerApi("POST", `/containers/${old.id}/start`);
+            await unlessAlready(engine().getContainer(old.id).start());
         }
         return { id: old.id, outputs: { ...stateFrom(rawInputs, await inspect(old.id)) } };
     },
