@@ -141,6 +141,17 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined>,
     }
 }
 
+/**
+ * The engine's event actions ("create", "update", "start", ...) for one
+ * container between two moments (ms since the epoch), oldest first.
+ */
+export function containerEvents(id: string, sinceMs: number, untilMs: number): string[] {
+    const seconds = (ms: number) => (ms / 1000).toFixed(3);
+    return docker("events", "--since", seconds(sinceMs), "--until", seconds(untilMs), "--filter", `container=${id}`, "--format", "{{.Action}}")
+        .split("\n")
+        .filter(Boolean);
+}
+
 export function containerId(name: string): string {
     return docker("inspect", "-f", "{{.Id}}", name);
 }

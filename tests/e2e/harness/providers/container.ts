@@ -24,6 +24,7 @@ import { StoredResource } from "../state";
 import { singleFileTar } from "../tar";
 import { PartialCreateError, Plan, ProviderContext, Realized, ResourceProvider } from "../types";
 import { changedKeys, isSet, parseGoDuration, retryUntil, sleep, stableStringify } from "../util";
+import { readBack, UNSET_KEEPS_STATE } from "./containerReadBack";
 import { labelMap, refuseUnknown, refuseUnknownFields } from "./objects";
 
 const CONTAINER = "docker:index/container:Container";
@@ -67,9 +68,17 @@ const IGNORED_IN_PLACE = [
     "containerReadRefreshTimeoutMilliseconds",
 ];
 
+/** A healthcheck's durations default to "0s" and retries to 0 in the provider's schema. */
+const HEALTHCHECK_DEFAULTS = { interval: "0s", timeout: "0s", startPeriod: "0s", startInterval: "0s", retries: 0 };
+
 function withDefaults(inputs: Record<string, any>): Record<string, any> {
     const out = { ...inputs };
     for (const [k, v] of Object.entries(DEFAULTS)) if (out[k] === undefined || out[k] === null) out[k] = v;
+    if (isSet(out.healthcheck)) {
+        const h = { ...out.healthcheck };
+        for (const [k, v] of Object.entries(HEALTHCHECK_DEFAULTS)) if (h[k] === undefined || h[k] === null) h[k] = v;
+        out.healthcheck = h;
+    }
     return out;
 }
 
@@ -312,11 +321,38 @@ async function inspect(id: string): Promise<any> {
     return engine().getContainer(id).inspect();
 }
 
+async function inspectIfExists(id: string): Promise<any> {
+    try {
+        return await inspect(id);
+    } catch (err) {
+        if (isNotFound(err)) return undefined;
+        throw err;
+    }
+}
+
+/** Every input of the resource (what of its state the diff looks at). */
+const INPUT_KEYS = [...IMPLEMENTED, ...REFUSED, "gpus"];
+
+function storedInputs(record: StoredResource): Record<string, any> {
+    return Object.fromEntries(INPUT_KEYS.filter((k) => k in record.outputs).map((k) => [k, record.outputs[k]]));
+}
+
+/**
+ * The program's inputs as the provider's diff sees them next to the stored
+ * ones: the autoname kept, and inputs the schema lets the provider fill
+ * (Computed, or "" meaning no change) taken from the state when unset.
+ */
+function declaredInputs(inputs: Record<string, any>, stored: Record<string, any>): Record<string, any> {
+    const out: Record<string, any> = { ...inputs, name: inputs.name ?? stored.name };
+    for (const key of UNSET_KEEPS_STATE) if (!isSet(inputs[key]) && stored[key] !== undefined) out[key] = stored[key];
+    return out;
+}
+
+/** The resource's state: its inputs as stored (see containerReadBack.ts), plus what only the engine knows. */
 function stateFrom(inputs: Record<string, any>, info: any): Record<string, any> {
     const networks = info.NetworkSettings?.Networks ?? {};
     return {
         ...inputs,
-        name: String(info.Name ?? "").replace(/^\//, ""),
         bridge: info.NetworkSettings?.Bridge ?? "",
         networkDatas: Object.entries(networks).map(([networkName, n]: [string, any]) => ({
             networkName,
@@ -379,7 +415,13 @@ export const containerProvider: ResourceProvider = {
         checkInputs(name, inputs);
     },
     async plan(ctx, old, inputs): Promise<Plan> {
-        const changed = changedKeys(forDiff(old.inputs), forDiff(inputs));
+        // `pulumi up --refresh` reads the container back before diffing.
+        const live = ctx.refresh ? await inspectIfExists(old.id) : undefined;
+        const stored = live ? readBack(storedInputs(old), live) : storedInputs(old);
+        const olds = forDiff(stored);
+        const news = forDiff(declaredInputs(inputs, stored));
+        const changed = changedKeys(olds, news);
+        const values = Object.fromEntries(changed.map((k) => [k, { stored: olds[k], declared: news[k] }]));
         if (changed.length === 0) return { kind: "same", changed };
         const inPlace = [...APPLIED_IN_PLACE, ...IGNORED_IN_PLACE, "mustRun"];
         if (changed.every((k) => inPlace.includes(k))) {
@@ -390,9 +432,9 @@ export const containerProvider: ResourceProvider = {
                         "update that it never applies, so the running container keeps the old value (the harness mirrors this)",
                 );
             }
-            return { kind: "update", changed };
+            return { kind: "update", changed, values, stored };
         }
-        return { kind: "replace", changed };
+        return { kind: "replace", changed, values };
     },
     async create(ctx, rawInputs): Promise<Realized> {
         const inputs = withDefaults(rawInputs);
@@ -440,7 +482,9 @@ export const containerProvider: ResourceProvider = {
                 await container.start();
                 if (inputs.wait) await waitHealthy(id, inputs.waitTimeout ?? 60);
             }
-            return { id, outputs: stateFrom(rawInputs, await inspect(id)) };
+            // Create ends with the provider's Read.
+            const info = await inspect(id);
+            return { id, outputs: stateFrom(readBack(rawInputs, info), info) };
         } catch (err) {
             const partial: Realized = { id, outputs: { ...rawInputs, name } };
             throw new PartialCreateError(partial, err as Error);
@@ -462,18 +506,13 @@ export const containerProvider: ResourceProvider = {
         if (!olds.mustRun && inputs.mustRun && inputs.start) {
             await unlessAlready(engine().getContainer(old.id).start());
         }
-        return { id: old.id, outputs: { ...stateFrom(rawInputs, await inspect(old.id)) } };
+        // Update does not end with Read: the state keeps what the program wrote.
+        return { id: old.id, outputs: stateFrom(declaredInputs(rawInputs, plan.stored ?? storedInputs(old)), await inspect(old.id)) };
     },
     async delete(_ctx: ProviderContext, record: StoredResource) {
         await removeContainer(record.id, record.inputs);
     },
     async exists(record) {
-        try {
-            await inspect(record.id);
-            return true;
-        } catch (err) {
-            if (isNotFound(err)) return false;
-            throw err;
-        }
+        return (await inspectIfExists(record.id)) !== undefined;
     },
 };
