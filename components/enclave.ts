@@ -83,7 +83,7 @@ export class SecureClawEnclave extends pulumi.ComponentResource {
             repoRoot,
             image: config.images.litellm,
             vllmBaseUrl: vllm.baseUrl,
-            upstream: [vllm instanceof LocalVllm ? vllm.container : vllm.launch],
+            upstream: [vllm instanceof LocalVllm ? vllm.started : vllm.launch],
             servedName: config.model.servedName,
             requestTimeoutSeconds: config.gateway.requestTimeoutSeconds,
             maxParallelRequests: config.gateway.maxParallelRequests,
@@ -101,11 +101,13 @@ export class SecureClawEnclave extends pulumi.ComponentResource {
             model: config.model,
             telegram: config.telegram,
             requestTimeoutSeconds: config.gateway.requestTimeoutSeconds,
+            gatewayUrl: gateway.url,
+            proxyUrl: proxy.url,
             gatewayKey: required("gatewayMasterKey"),
             telegramBotToken: config.telegram.enabled ? required("telegramBotToken") : undefined,
             enclaveNetwork: networks.enclave.name,
             dnsSink: networks.enclaveUnassignedAddress,
-            sidecars: [proxy.container, gateway.container],
+            sidecars: [proxy.started, gateway.started],
         }, child);
 
         this.agentContainer = agent.container.name;

@@ -45,6 +45,8 @@ die() { printf 'make-base-images: ERROR: %s\n' "$*" >&2; exit 1; }
 image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
 
 need() { command -v "$1" >/dev/null 2>&1 || die "'$1' is required but not installed"; }
+# shellcheck source=scripts/lib/npm-tarball.sh disable=SC1091
+. "$SCRIPT_DIR/lib/npm-tarball.sh"
 
 need docker
 docker info >/dev/null 2>&1 || die "cannot talk to the Docker engine (is dockerd running?)"
@@ -151,30 +153,6 @@ make_debian_image() {
 
 # ------------------------------------------------------------------ node ----
 
-# fetch_npm_tarball NAME VERSION INTEGRITY -> path of the verified tarball
-fetch_npm_tarball() {
-  local name=$1 version=$2 integrity=$3
-  local file="$NPM_CACHE_DIR/$name-$version.tgz"
-  mkdir -p "$NPM_CACHE_DIR"
-  if [ -f "$file" ] && [ "$(sri_of "$file")" = "$integrity" ]; then
-    log "npm tarball cache: reusing $file" >&2
-  else
-    need npm
-    log "npm pack $name@$version" >&2
-    rm -f "$file"
-    (cd "$NPM_CACHE_DIR" && npm pack --silent "$name@$version" >/dev/null) \
-      || die "npm pack $name@$version failed"
-    [ -f "$file" ] || die "npm pack did not produce $file"
-    local got; got=$(sri_of "$file")
-    if [ "$got" != "$integrity" ]; then
-      rm -f "$file"
-      die "$name@$version integrity mismatch: expected $integrity, got $got"
-    fi
-  fi
-  printf '%s\n' "$file"
-}
-
-sri_of() { printf 'sha512-%s' "$(openssl dgst -sha512 -binary "$1" | base64 -w0)"; }
 
 make_node_image() {
   if [ "$FORCE" -eq 0 ] && image_exists "$NODE_IMAGE"; then

@@ -17,6 +17,10 @@
  * `.aider.conf.yml` and `.env`, which Aider 0.86.2 always reads from the repo).
  */
 
+import { Document } from "yaml";
+import { AGENT_FILES } from "../../policy/contract/contract";
+import { shellQuote } from "../shared/shellQuote";
+
 export interface AiderSkillInput {
     /** OpenAI-compatible base URL of the model gateway, ending in `/v1` (e.g. `http://model-gateway:4000/v1`). */
     gatewayBaseUrl: string;
@@ -30,30 +34,24 @@ export interface AiderSkillInput {
     maxOutputTokens: number;
     /** Absolute workspace root (e.g. `/workspace`); the wrapper refuses directories that resolve outside it. */
     workspaceDir: string;
-    /** Absolute OpenClaw config directory (e.g. `/etc/openclaw`), holding `skills/aider/` and `aider/`. */
+    /** Absolute OpenClaw config directory (AGENT.paths.config in the box), holding the files named in AGENT_FILES. */
     configDir: string;
-    /** Aider executable, a name on PATH or an absolute path. Default `aider`. */
-    aiderBin?: string;
-    /** Aider edit format for this model. Default `diff`. */
-    editFormat?: AiderEditFormat;
-    /** Timeout of each model request made by Aider, in seconds. Default 600. */
-    requestTimeoutSeconds?: number;
+    /** Timeout of each model request made by Aider, in seconds: the gateway's, so Aider waits as long as LiteLLM does. */
+    requestTimeoutSeconds: number;
 }
 
-export type AiderEditFormat = "diff" | "whole" | "udiff" | "diff-fenced";
-
+/** The skill's name: its folder under skills/ and the name OpenClaw lists it by. */
 export const AIDER_SKILL_NAME = "aider";
 /** exec tool parameters the skill tells the agent to use (2026.9.6 caps yieldMs at 120000). */
-export const EXEC_YIELD_MS = 120_000;
-export const EXEC_TIMEOUT_SECONDS = 1_200;
-const DEFAULT_EDIT_FORMAT: AiderEditFormat = "diff";
-const DEFAULT_REQUEST_TIMEOUT = 600;
+const EXEC_YIELD_MS = 120_000;
+const EXEC_TIMEOUT_SECONDS = 1_200;
+/** Aider's executable, found on PATH (the image installs it there). */
+const AIDER_BIN = "aider";
 
 const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
-// Rendered into sh, YAML and JSON: keep it to characters that need no escaping anywhere.
+// A model name, not free text (each file quotes it with its own encoder; this catches a wrong value early).
 const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
 const SAFE_PATH = /^\/[A-Za-z0-9._/-]*$/;
-const BIN = /^[A-Za-z0-9._/-]+$/;
 
 function fail(message: string): never {
     throw new Error(`aiderSkill: ${message}`);
@@ -73,10 +71,8 @@ function absolutePath(label: string, value: string): string {
     return trimmed;
 }
 
-/** Paths of the rendered files inside the agent container. */
+/** Absolute paths of the files the wrapper and SKILL.md refer to, inside the agent container. */
 export interface AiderPaths {
-    skillDir: string;
-    skillMd: string;
     wrapper: string;
     metadataFile: string;
     settingsFile: string;
@@ -85,11 +81,9 @@ export interface AiderPaths {
 export function aiderPaths(configDir: string): AiderPaths {
     const dir = absolutePath("configDir", configDir);
     return {
-        skillDir: `${dir}/skills/${AIDER_SKILL_NAME}`,
-        skillMd: `${dir}/skills/${AIDER_SKILL_NAME}/SKILL.md`,
-        wrapper: `${dir}/skills/${AIDER_SKILL_NAME}/run-aider.sh`,
-        metadataFile: `${dir}/aider/model.metadata.json`,
-        settingsFile: `${dir}/aider/model.settings.yml`,
+        wrapper: `${dir}/${AGENT_FILES.aiderWrapper}`,
+        metadataFile: `${dir}/${AGENT_FILES.aiderMetadata}`,
+        settingsFile: `${dir}/${AGENT_FILES.aiderSettings}`,
     };
 }
 
@@ -101,8 +95,6 @@ interface Checked {
     maxOutputTokens: number;
     workspace: string;
     paths: AiderPaths;
-    aiderBin: string;
-    editFormat: AiderEditFormat;
     timeout: number;
 }
 
@@ -123,10 +115,6 @@ function check(input: AiderSkillInput): Checked {
     const contextWindow = positiveInt("contextWindow", input.contextWindow);
     const maxOutputTokens = positiveInt("maxOutputTokens", input.maxOutputTokens);
     if (maxOutputTokens > contextWindow) fail("maxOutputTokens must not exceed contextWindow");
-    const aiderBin = input.aiderBin ?? "aider";
-    if (!BIN.test(aiderBin) || aiderBin.startsWith("-")) fail(`aiderBin must be a command name or path (got ${JSON.stringify(aiderBin)})`);
-    const editFormat = input.editFormat ?? DEFAULT_EDIT_FORMAT;
-    if (!["diff", "whole", "udiff", "diff-fenced"].includes(editFormat)) fail(`unsupported editFormat ${JSON.stringify(editFormat)}`);
     return {
         baseUrl: input.gatewayBaseUrl.replace(/\/+$/, ""),
         keyEnv: input.gatewayApiKeyEnv,
@@ -135,15 +123,8 @@ function check(input: AiderSkillInput): Checked {
         maxOutputTokens,
         workspace: absolutePath("workspaceDir", input.workspaceDir),
         paths: aiderPaths(input.configDir),
-        aiderBin,
-        editFormat,
-        timeout: positiveInt("requestTimeoutSeconds", input.requestTimeoutSeconds ?? DEFAULT_REQUEST_TIMEOUT),
+        timeout: positiveInt("requestTimeoutSeconds", input.requestTimeoutSeconds),
     };
-}
-
-/** Single-quote for POSIX sh. */
-function shq(value: string): string {
-    return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
 /** SKILL.md in OpenClaw's format: YAML front matter, then instructions for the agent. */
@@ -153,7 +134,7 @@ export function renderAiderSkillMd(input: AiderSkillInput): string {
     const metadata = JSON.stringify({
         openclaw: {
             // Hidden unless aider is on PATH and the gateway key is in the environment.
-            requires: { bins: [c.aiderBin.includes("/") ? c.aiderBin.split("/").pop() : c.aiderBin], env: [c.keyEnv] },
+            requires: { bins: [AIDER_BIN], env: [c.keyEnv] },
             os: ["linux"],
         },
     });
@@ -241,14 +222,13 @@ export function renderAiderWrapper(input: AiderSkillInput): string {
 set -eu
 unset CDPATH
 
-WORKSPACE_ROOT=${shq(c.workspace)}
-GIT_CEILING=${shq(ceiling)}
-GATEWAY_BASE_URL=${shq(c.baseUrl)}
-AIDER_MODEL=${shq(c.aiderModel)}
-AIDER_BIN=${shq(c.aiderBin)}
-METADATA_FILE=${shq(c.paths.metadataFile)}
-SETTINGS_FILE=${shq(c.paths.settingsFile)}
-REQUEST_TIMEOUT=${shq(String(c.timeout))}
+WORKSPACE_ROOT=${shellQuote(c.workspace)}
+GIT_CEILING=${shellQuote(ceiling)}
+GATEWAY_BASE_URL=${shellQuote(c.baseUrl)}
+AIDER_MODEL=${shellQuote(c.aiderModel)}
+METADATA_FILE=${shellQuote(c.paths.metadataFile)}
+SETTINGS_FILE=${shellQuote(c.paths.settingsFile)}
+REQUEST_TIMEOUT=${shellQuote(String(c.timeout))}
 
 me=run-aider.sh
 usage() {
@@ -336,7 +316,7 @@ printf '%s\\n' "$key" | env -i \\
   TERM=dumb NO_COLOR=1 GIT_TERMINAL_PROMPT=0 GIT_CEILING_DIRECTORIES="$GIT_CEILING" \\
   LITELLM_LOCAL_MODEL_COST_MAP=True \\
   sh -c 'IFS= read -r OPENAI_API_KEY || exit 2; export OPENAI_API_KEY; exec "$@" </dev/null' run-aider \\
-  "$AIDER_BIN" \\
+  ${AIDER_BIN} \\
   --model "$AIDER_MODEL" --weak-model "$AIDER_MODEL" --editor-model "$AIDER_MODEL" \\
   --openai-api-base "$GATEWAY_BASE_URL" \\
   --model-metadata-file "$METADATA_FILE" --model-settings-file "$SETTINGS_FILE" \\
@@ -388,19 +368,21 @@ export function renderAiderModelMetadata(input: AiderSkillInput): string {
  */
 export function renderAiderModelSettings(input: AiderSkillInput): string {
     const c = check(input);
-    const m = JSON.stringify(c.aiderModel); // a JSON string is a valid YAML scalar
-    return `# Aider model settings for the SecureClaw gateway model (rendered; read-only).
-- name: ${m}
-  edit_format: ${JSON.stringify(c.editFormat)}
-  weak_model_name: ${m}
-  editor_model_name: ${m}
-  editor_edit_format: "editor-${c.editFormat === "whole" ? "whole" : "diff"}"
-  use_repo_map: true
-  use_temperature: true
-  use_system_prompt: true
-  streaming: false
-  examples_as_sys_msg: false
-  extra_params:
-    max_tokens: ${c.maxOutputTokens}
-`;
+    const doc = new Document([
+        {
+            name: c.aiderModel,
+            edit_format: "diff",
+            weak_model_name: c.aiderModel,
+            editor_model_name: c.aiderModel,
+            editor_edit_format: "editor-diff",
+            use_repo_map: true,
+            use_temperature: true,
+            use_system_prompt: true,
+            streaming: false,
+            examples_as_sys_msg: false,
+            extra_params: { max_tokens: c.maxOutputTokens },
+        },
+    ]);
+    doc.commentBefore = " Aider model settings for the SecureClaw gateway model (rendered; read-only).";
+    return doc.toString();
 }

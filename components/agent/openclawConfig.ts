@@ -22,6 +22,9 @@
  * the enclave it dies at DNS; the proxy would refuse it too.
  */
 
+import { AGENT } from "../../policy/contract/contract";
+import { AIDER_SKILL_NAME } from "./aiderSkill";
+
 /** The one model the agent may use, as the gateway serves it. */
 export interface OpenClawModelInput {
     /** Model name served by the gateway: the exact `model` value of a chat completion request (e.g. `secureclaw-model`). */
@@ -61,19 +64,12 @@ export interface OpenClawConfigInput {
     telegram?: OpenClawTelegramInput;
     /** Absolute path of the agent workspace inside the container (e.g. `/workspace`). */
     workspaceDir: string;
-    /** Absolute path of the read-only skills directory (e.g. `/etc/openclaw/skills`). */
+    /** Absolute path of the read-only skills directory (`skills/` under AGENT.paths.config). */
     skillsDir: string;
-    /** Provider id used in model references (`<providerId>/<model id>`). Default `secureclaw`. */
-    providerId?: string;
-    /** Loopback port of OpenClaw's own gateway inside the container. Default 18789. */
-    gatewayPort?: number;
-    /** Skill names the agent may see. Default `["aider"]`. */
-    skills?: string[];
 }
 
-export const DEFAULT_PROVIDER_ID = "secureclaw";
-export const DEFAULT_OPENCLAW_PORT = 18789;
-export const DEFAULT_SKILLS: readonly string[] = ["aider"];
+/** Provider id in model references (`secureclaw/<model id>`). */
+const PROVIDER_ID = "secureclaw";
 
 /**
  * Tools the agent never gets, on top of the `coding` profile.
@@ -113,8 +109,6 @@ export const BASE_PLUGINS: readonly string[] = ["memory-core"];
 
 const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/; // the only names OpenClaw substitutes in `${...}`
 const TELEGRAM_USER_ID = /^[1-9][0-9]{0,19}$/;
-const PROVIDER_ID = /^[a-z][a-z0-9-]{0,63}$/;
-const SKILL_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
 function fail(message: string): never {
     throw new Error(`renderOpenClawConfig: ${message}`);
@@ -160,11 +154,6 @@ function httpUrl(label: string, value: string, schemes: readonly string[]): stri
 }
 
 export function renderOpenClawConfig(input: OpenClawConfigInput): string {
-    const providerId = input.providerId ?? DEFAULT_PROVIDER_ID;
-    if (!PROVIDER_ID.test(providerId)) fail(`providerId must match ${PROVIDER_ID}`);
-    const port = positiveInt("gatewayPort", input.gatewayPort ?? DEFAULT_OPENCLAW_PORT);
-    if (port > 65535) fail("gatewayPort must be at most 65535");
-
     const baseUrl = httpUrl("gatewayBaseUrl", input.gatewayBaseUrl, ["http:", "https:"]).replace(/\/+$/, "");
     const keyEnv = envName("gatewayApiKeyEnv", input.gatewayApiKeyEnv);
     const model = input.model;
@@ -177,8 +166,6 @@ export function renderOpenClawConfig(input: OpenClawConfigInput): string {
     const timeoutSeconds = positiveInt("requestTimeoutSeconds", input.requestTimeoutSeconds);
     const workspaceDir = absolutePath("workspaceDir", input.workspaceDir);
     const skillsDir = absolutePath("skillsDir", input.skillsDir);
-    const skills = [...(input.skills ?? DEFAULT_SKILLS)];
-    for (const s of skills) if (!SKILL_NAME.test(s)) fail(`skill name ${JSON.stringify(s)} must match ${SKILL_NAME}`);
 
     const telegram = input.telegram === undefined ? undefined : renderTelegram(input.telegram);
 
@@ -189,7 +176,8 @@ export function renderOpenClawConfig(input: OpenClawConfigInput): string {
             // 127.0.0.1 inside the container only. The box publishes no ports and
             // the healthcheck runs inside it; nothing else may reach this listener.
             bind: "loopback",
-            port,
+            // The health check probes this port.
+            port: AGENT.port,
             // No browser control surface: nobody can reach it, and a hosted UI
             // only adds routes (and favicon/preview fetches) to the process.
             controlUi: { enabled: false },
@@ -222,7 +210,7 @@ export function renderOpenClawConfig(input: OpenClawConfigInput): string {
             // and every six hours unless this is false. Measured: off here.
             catalogRefresh: { enabled: false },
             providers: {
-                [providerId]: {
+                [PROVIDER_ID]: {
                     baseUrl,
                     // Name of the env var only; OpenClaw substitutes it at run time.
                     apiKey: `\${${keyEnv}}`,
@@ -248,7 +236,7 @@ export function renderOpenClawConfig(input: OpenClawConfigInput): string {
             defaults: {
                 workspace: workspaceDir,
                 // The only model, and no fallbacks to anything else.
-                model: { primary: `${providerId}/${modelId}`, fallbacks: [] },
+                model: { primary: `${PROVIDER_ID}/${modelId}`, fallbacks: [] },
                 // The container is the sandbox. OpenClaw's sandbox backends need a
                 // Docker socket (or SSH/OpenShell), which this box must never have.
                 sandbox: { mode: "off" },
@@ -257,8 +245,8 @@ export function renderOpenClawConfig(input: OpenClawConfigInput): string {
                 // A repository in the workspace may carry `.openclaw/settings.json`;
                 // "ignore" disregards it entirely (default "sanitize" still applies most of it).
                 embeddedAgent: { projectSettingsPolicy: "ignore" },
-                // Only the skills we ship are visible (bundled skills are not).
-                skills,
+                // Only the skill we ship is visible (bundled skills are not).
+                skills: [AIDER_SKILL_NAME],
             },
         },
         tools: {

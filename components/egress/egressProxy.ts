@@ -1,10 +1,15 @@
+import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { dockerName, PROXY } from "../../policy/contract/contract";
+import { dockerCpus } from "../shared/canonical";
 import { ConfigVolume } from "../shared/configVolume";
-import { renderAllowlistFile, renderHostsFile, renderSquidConf, SQUID_CONFIG_DIR, SQUID_PORT } from "./squidConf";
-import { buildRepoImage } from "../shared/images";
 import { HARDENED, tmpfs } from "../shared/hardening";
+import { healthcheck } from "../shared/healthcheck";
+import { buildRepoImage } from "../shared/images";
 import { labels } from "../shared/labels";
+import { startUnderPidsLimit, STARTED_UNDER_PIDS_LIMIT } from "../shared/startUnderPidsLimit";
+import { renderAllowlistFile, renderHostsFile, renderSquidConf } from "./squidConf";
 
 export interface EgressProxyArgs {
     /** Prefix of Docker object names, `secureclaw-<stack>`. */
@@ -21,20 +26,23 @@ export interface EgressProxyArgs {
     egressNetwork: pulumi.Input<string>;
 }
 
-/** The name the agent reaches the proxy by on the enclave network. */
-export const PROXY_ALIAS = "egress-proxy";
-export const PROXY_URL = `http://${PROXY_ALIAS}:${SQUID_PORT}`;
+/** Squid's own limits: small, since it only splices TLS tunnels. */
+const LIMITS = { memoryMb: 256, cpus: 1, pids: 256, maxConnectionsPerClient: 64 };
 
 /**
  * Squid, the agent's only route out: CONNECT to port 443 of allowlisted names.
  *
  * squid.conf, the allowlist and the pinned hosts live in a volume (see ConfigVolume), not in
- * the container's inputs: changing the allowlist replaces only the writer,
+ * the container's inputs: changing the allowlist replaces only its writer,
  * and the proxy's entrypoint sees the new files and reloads in place (SIGHUP),
  * so the proxy, the agent and the gateway keep running.
  */
 export class EgressProxy extends pulumi.ComponentResource {
+    /** The proxy URL the enclave's clients use. */
+    public readonly url = `http://${PROXY.alias}:${PROXY.port}`;
     public readonly container: docker.Container;
+    /** Runs once the container exists: sets its pids limit, then starts it. */
+    public readonly started: command.local.Command;
     /** Docker name of the volume holding the access log. */
     public readonly logVolumeName: pulumi.Output<string>;
 
@@ -43,43 +51,50 @@ export class EgressProxy extends pulumi.ComponentResource {
 
         const image = buildRepoImage(`${name}-image`, { namePrefix: args.namePrefix, repoRoot: args.repoRoot, folder: "squid" }, this);
 
+        // Why a volume: the allowlist must change without replacing the proxy.
         const config = new ConfigVolume(`${name}-config`, {
             namePrefix: args.namePrefix,
             role: "egress-config",
             writerImage: image,
             files: [
-                { path: "squid.conf", content: renderSquidConf({ pinnedHosts: args.pinnedHosts, maxConnectionsPerClient: 64 }) },
+                { path: "squid.conf", content: renderSquidConf({ pinnedHosts: args.pinnedHosts, maxConnectionsPerClient: LIMITS.maxConnectionsPerClient }) },
                 { path: "allowlist.txt", content: renderAllowlistFile(args.allowlist) },
                 { path: "hosts", content: renderHostsFile(args.pinnedHosts) },
             ],
         }, { parent: this });
 
+        // Why a volume: the access log outlives a replaced proxy.
         const logs = new docker.Volume(`${name}-logs`, {
-            name: `${args.namePrefix}-egress-log`,
+            name: dockerName(args.namePrefix, "egress-log"),
             labels: labels(args.namePrefix, "egress-log"),
         }, { parent: this });
         this.logVolumeName = logs.name;
 
+        // Why no start here: it starts under its pids limit (startUnderPidsLimit).
         this.container = new docker.Container(name, {
-            name: `${args.namePrefix}-egress-proxy`,
+            name: dockerName(args.namePrefix, "egress-proxy"),
             image: image,
             ...HARDENED,
+            ...STARTED_UNDER_PIDS_LIMIT,
             user: "proxy",
             tmpfs: { "/tmp": tmpfs(64), "/run": tmpfs(8) },
-            memory: 256,
-            memorySwap: 256,
-            cpus: "1",
+            memory: LIMITS.memoryMb,
+            memorySwap: LIMITS.memoryMb,
+            cpus: dockerCpus(LIMITS.cpus),
             networksAdvanced: [
-                { name: args.enclaveNetwork, aliases: [PROXY_ALIAS] },
+                { name: args.enclaveNetwork, aliases: [PROXY.alias] },
                 { name: args.egressNetwork },
             ],
             volumes: [
-                { volumeName: config.volumeName, containerPath: SQUID_CONFIG_DIR, readOnly: true },
-                { volumeName: logs.name, containerPath: "/var/log/squid" },
+                { volumeName: config.volumeName, containerPath: PROXY.configDir, readOnly: true },
+                { volumeName: logs.name, containerPath: PROXY.logDir },
             ],
+            // Healthy when Squid accepts a connection on its port (bash's /dev/tcp: no client tool in the image).
+            healthcheck: healthcheck(["bash", "-c", `exec 3<>/dev/tcp/127.0.0.1/${PROXY.port}`], { interval: 15, timeout: 5, startPeriod: 10 }),
             labels: labels(args.namePrefix, "egress-proxy"),
-        }, { parent: this, dependsOn: [config.writer], deleteBeforeReplace: true });
+        }, { parent: this, dependsOn: config.writers, deleteBeforeReplace: true });
+        this.started = startUnderPidsLimit(`${name}-start`, this.container, LIMITS.pids, this);
 
-        this.registerOutputs({ container: this.container.name, logVolumeName: this.logVolumeName });
+        this.registerOutputs({ url: this.url, container: this.container.name, logVolumeName: this.logVolumeName });
     }
 }

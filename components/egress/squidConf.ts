@@ -1,3 +1,5 @@
+import { PROXY } from "../../policy/contract/contract";
+
 /**
  * Renders the egress proxy's configuration. Pure.
  *
@@ -15,10 +17,6 @@
  *     internal address (DNS rebinding) can't reach the host or the LAN;
  *  5. allow what is left (allowlisted, public, port 443); refuse all else.
  */
-
-/** Where the proxy container finds its files (a read-only volume). */
-export const SQUID_CONFIG_DIR = "/etc/squid/secureclaw";
-export const SQUID_PORT = 3128;
 
 export interface SquidConfInput {
     /** Allowlisted names pinned to an address (already checked to be on the allowlist). */
@@ -38,15 +36,15 @@ export function renderSquidConf(input: SquidConfInput): string {
     const pinnedNames = Object.keys(input.pinnedHosts).sort();
     const lines = [
         "# Rendered by SecureClaw; edits are overwritten on the next `pulumi up`.",
-        `http_port ${SQUID_PORT}`,
+        `http_port ${PROXY.port}`,
         "",
         "# Pinned names resolve from this file (it lives in the config volume, so",
         "# pinning a name reloads the proxy instead of replacing it).",
-        `hosts_file ${SQUID_CONFIG_DIR}/hosts`,
+        `hosts_file ${PROXY.configDir}/hosts`,
         "",
         "acl CONNECT method CONNECT",
         "acl tls_port port 443",
-        `acl allowlist dstdomain -n "${SQUID_CONFIG_DIR}/allowlist.txt"`,
+        `acl allowlist dstdomain -n "${PROXY.configDir}/allowlist.txt"`,
         ...(pinnedNames.length > 0 ? [`acl pinned dstdomain -n ${pinnedNames.join(" ")}`] : []),
         `acl special_destination dst ${SPECIAL_DESTINATIONS.join(" ")}`,
         `acl per_client_connections maxconn ${input.maxConnectionsPerClient}`,
@@ -74,9 +72,12 @@ export function renderSquidConf(input: SquidConfInput): string {
         "forwarded_for delete",
         "",
         "# Every decision is logged, allowed and denied alike, for audit.",
+        "# The container's health check connects from loopback and sends nothing;",
+        "# it is not a decision, so it is not logged.",
+        "acl health_probe src 127.0.0.1/32",
         "logformat secureclaw %ts.%03tu %>a %Ss/%03>Hs %rm %ru %<a %<st",
-        "access_log stdio:/var/log/squid/access.log secureclaw",
-        "cache_log /var/log/squid/cache.log",
+        `access_log stdio:${PROXY.logDir}/access.log secureclaw !health_probe`,
+        `cache_log ${PROXY.logDir}/cache.log`,
         "logfile_rotate 0",
         "pid_filename none",
         "coredump_dir /tmp",

@@ -8,11 +8,8 @@
  * their values live only in the container's environment.
  */
 import { stringify } from "yaml";
+import { GATEWAY } from "../../policy/contract/contract";
 
-export const GATEWAY_PORT = 4000;
-export const GATEWAY_CONFIG_DIR = "/etc/litellm";
-/** The name the agent asks for. Stable across model sizes, so a size change never touches the agent. */
-export const AGENT_MODEL_ALIAS = "secureclaw-model";
 export const MASTER_KEY_ENV = "LITELLM_MASTER_KEY";
 export const VLLM_KEY_ENV = "VLLM_API_KEY";
 
@@ -33,7 +30,7 @@ export function renderLiteLLMConfig(input: LiteLLMConfigInput): string {
     const config = {
         model_list: [
             {
-                model_name: AGENT_MODEL_ALIAS,
+                model_name: GATEWAY.modelAlias,
                 litellm_params: {
                     model: `hosted_vllm/${input.servedName}`,
                     api_base: input.vllmBaseUrl,

@@ -1,10 +1,15 @@
+import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { CONFIG_HASH_LABEL, dockerName, GATEWAY } from "../../policy/contract/contract";
+import { dockerCpus } from "../shared/canonical";
 import { ConfigVolume } from "../shared/configVolume";
-import { GATEWAY_CONFIG_DIR, GATEWAY_PORT, MASTER_KEY_ENV, renderLiteLLMConfig, VLLM_KEY_ENV } from "./litellmConfig";
 import { HARDENED, tmpfs } from "../shared/hardening";
+import { healthcheck } from "../shared/healthcheck";
 import { buildRepoImage, pinnedImage } from "../shared/images";
 import { labels } from "../shared/labels";
+import { startUnderPidsLimit, STARTED_UNDER_PIDS_LIMIT } from "../shared/startUnderPidsLimit";
+import { MASTER_KEY_ENV, renderLiteLLMConfig, VLLM_KEY_ENV } from "./litellmConfig";
 
 export interface ModelGatewayArgs {
     /** Prefix of Docker object names, `secureclaw-<stack>`. */
@@ -32,16 +37,19 @@ export interface ModelGatewayArgs {
     upstreamNetwork: pulumi.Input<string>;
 }
 
-/** The name the agent reaches the gateway by on the enclave network. */
-export const GATEWAY_ALIAS = "model-gateway";
-export const GATEWAY_URL = `http://${GATEWAY_ALIAS}:${GATEWAY_PORT}/v1`;
+/** LiteLLM's own limits: one worker, a few hundred threads at most. */
+const LIMITS = { memoryMb: 2048, cpus: 2, pids: 512 };
 
 /**
  * LiteLLM, the agent's only route to a model. It holds the vLLM key, so the
  * agent never does, and it forwards to exactly one upstream.
  */
 export class ModelGateway extends pulumi.ComponentResource {
+    /** The OpenAI base URL the agent calls (ending in /v1). */
+    public readonly url = `http://${GATEWAY.alias}:${GATEWAY.port}/v1`;
     public readonly container: docker.Container;
+    /** Runs once the container exists: sets its pids limit, then starts it. */
+    public readonly started: command.local.Command;
 
     constructor(name: string, args: ModelGatewayArgs, opts?: pulumi.ComponentResourceOptions) {
         super("secureclaw:gateway:ModelGateway", name, {}, opts);
@@ -50,6 +58,7 @@ export class ModelGateway extends pulumi.ComponentResource {
             ? pinnedImage(`${name}-image`, args.image, this)
             : buildRepoImage(`${name}-image`, { namePrefix: args.namePrefix, repoRoot: args.repoRoot, folder: "litellm" }, this);
 
+        // Why a volume: the container's root stays read-only and the keys stay out of the file.
         const config = new ConfigVolume(`${name}-config`, {
             namePrefix: args.namePrefix,
             role: "gateway-config",
@@ -81,33 +90,33 @@ export class ModelGateway extends pulumi.ComponentResource {
             ]),
         );
 
+        // Why no start here: it starts under its pids limit (startUnderPidsLimit).
         this.container = new docker.Container(name, {
-            name: `${args.namePrefix}-model-gateway`,
+            name: dockerName(args.namePrefix, "model-gateway"),
             image,
             ...HARDENED,
+            ...STARTED_UNDER_PIDS_LIMIT,
             tmpfs: { "/tmp": tmpfs(256) },
-            memory: 2048,
-            memorySwap: 2048,
-            cpus: "2",
-            command: ["--config", `${GATEWAY_CONFIG_DIR}/config.yaml`, "--port", String(GATEWAY_PORT), "--num_workers", "1"],
+            memory: LIMITS.memoryMb,
+            memorySwap: LIMITS.memoryMb,
+            cpus: dockerCpus(LIMITS.cpus),
+            command: ["--config", `${GATEWAY.configDir}/config.yaml`, "--port", String(GATEWAY.port), "--num_workers", "1"],
             envs,
             networksAdvanced: [
-                { name: args.enclaveNetwork, aliases: [GATEWAY_ALIAS] },
+                { name: args.enclaveNetwork, aliases: [GATEWAY.alias] },
                 { name: args.upstreamNetwork },
             ],
-            volumes: [{ volumeName: config.volumeName, containerPath: GATEWAY_CONFIG_DIR, readOnly: true }],
-            healthcheck: {
-                tests: ["CMD", "python3", "-c", `import urllib.request; urllib.request.urlopen("http://127.0.0.1:${GATEWAY_PORT}/health/liveliness", timeout=5)`],
-                interval: "10s",
-                timeout: "6s",
-                retries: 3,
-                startPeriod: "60s",
-            },
+            volumes: [{ volumeName: config.volumeName, containerPath: GATEWAY.configDir, readOnly: true }],
+            healthcheck: healthcheck(
+                ["python3", "-c", `import urllib.request; urllib.request.urlopen("http://127.0.0.1:${GATEWAY.port}/health/liveliness", timeout=5)`],
+                { interval: 10, timeout: 6, startPeriod: 60 },
+            ),
             // LiteLLM can't reload its file, so the config's hash is a label:
             // a changed config replaces the gateway on purpose.
-            labels: labels(args.namePrefix, "model-gateway", { "secureclaw.config-sha256": config.hash }),
-        }, { parent: this, dependsOn: [config.writer, ...args.upstream], deleteBeforeReplace: true });
+            labels: labels(args.namePrefix, "model-gateway", { [CONFIG_HASH_LABEL]: config.hash }),
+        }, { parent: this, dependsOn: [...config.writers, ...args.upstream], deleteBeforeReplace: true });
+        this.started = startUnderPidsLimit(`${name}-start`, this.container, LIMITS.pids, this);
 
-        this.registerOutputs({ container: this.container.name });
+        this.registerOutputs({ url: this.url, container: this.container.name });
     }
 }

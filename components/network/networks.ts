@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { planSubnet } from "../../config/net";
-import { ISOLATED_BRIDGE_OPTIONS } from "../../policy/contract/contract";
+import { dockerName, ISOLATED_BRIDGE_OPTIONS } from "../../policy/contract/contract";
 import { labels } from "../shared/labels";
 
 export interface NetworksArgs {
@@ -33,7 +33,7 @@ export class Networks extends pulumi.ComponentResource {
         this.enclaveUnassignedAddress = enclavePlan.unassigned;
 
         this.enclave = new docker.Network(`${name}-enclave`, {
-            name: `${args.namePrefix}-enclave`,
+            name: dockerName(args.namePrefix, "enclave"),
             driver: "bridge",
             internal: true,
             ipv6: false,
@@ -43,7 +43,7 @@ export class Networks extends pulumi.ComponentResource {
         }, { parent: this });
 
         this.egress = new docker.Network(`${name}-egress`, {
-            name: `${args.namePrefix}-egress`,
+            name: dockerName(args.namePrefix, "egress"),
             driver: "bridge",
             internal: false,
             ipv6: false,
@@ -53,7 +53,7 @@ export class Networks extends pulumi.ComponentResource {
 
         if (args.modelSubnet) {
             this.model = new docker.Network(`${name}-model`, {
-                name: `${args.namePrefix}-model`,
+                name: dockerName(args.namePrefix, "model"),
                 driver: "bridge",
                 internal: true,
                 ipv6: false,

@@ -2,7 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { HARDENED } from "./hardening";
 import { contentHash } from "./hash";
-import { Role } from "../../policy/contract/contract";
+import { dockerName, Role } from "../../policy/contract/contract";
 import { labels } from "./labels";
 
 /** A file to place in the volume. */
@@ -46,8 +46,8 @@ const WRITER_MOUNT = "/config";
 export class ConfigVolume extends pulumi.ComponentResource {
     /** Docker name of the volume. */
     public readonly volumeName: pulumi.Output<string>;
-    /** The writer; services depend on it so the files exist before they start. */
-    public readonly writer: docker.Container;
+    /** One writer per file; services depend on them so the files exist before they start. */
+    public readonly writers: docker.Container[];
     /** Hash of every file's path, mode and content. */
     public readonly hash: string;
 
@@ -62,12 +62,16 @@ export class ConfigVolume extends pulumi.ComponentResource {
         this.hash = contentHash(...files.flatMap((f) => [f.path, f.executable ? "x" : "-", f.content]));
 
         const volume = new docker.Volume(name, {
-            name: `${args.namePrefix}-${args.role}`,
+            name: dockerName(args.namePrefix, args.role),
             labels: labels(args.namePrefix, args.role),
         }, { parent: this });
         this.volumeName = volume.name;
 
-        this.writer = new docker.Container(`${name}-writer`, {
+        // One writer per file: a changed file replaces only its own writer, so a
+        // preview of an allowlist edit shows that file's edit and nothing else
+        // (the provider keeps uploads as a set and reads them back reordered).
+        this.writers = files.map((f) => new docker.Container(`${name}-writer-${slug(f.path)}`, {
+            name: dockerName(args.namePrefix, args.role, `writer-${slug(f.path)}`),
             image: args.writerImage,
             start: false,
             mustRun: false,
@@ -79,14 +83,15 @@ export class ConfigVolume extends pulumi.ComponentResource {
             readOnly: false,
             restart: "no",
             volumes: [{ volumeName: volume.name, containerPath: WRITER_MOUNT }],
-            uploads: files.map((f) => ({
-                file: `${WRITER_MOUNT}/${f.path}`,
-                content: f.content,
-                permissions: f.executable ? "0755" : "0644",
-            })),
-            labels: labels(args.namePrefix, "config-writer", { "secureclaw.config-sha256": this.hash }),
-        }, { parent: this });
+            uploads: [{ file: `${WRITER_MOUNT}/${f.path}`, content: f.content, permissions: f.executable ? "0755" : "0644" }],
+            labels: labels(args.namePrefix, "config-writer"),
+        }, { parent: this }));
 
         this.registerOutputs({ volumeName: this.volumeName, hash: this.hash });
     }
+}
+
+/** "skills/aider/SKILL.md" -> "skills-aider-skill-md": a Docker-name-safe form of a file path. */
+export function slug(filePath: string): string {
+    return filePath.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
 }

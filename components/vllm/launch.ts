@@ -9,9 +9,11 @@
  * `docker inspect`'s command line.
  */
 import { ModelPreset } from "../../config/presets";
+import { VLLM } from "../../policy/contract/contract";
+import { shellQuote } from "../shared/shellQuote";
 
-/** The port vLLM listens on inside its container. */
-export const VLLM_CONTAINER_PORT = 8000;
+/** Most processes (threads included) vLLM's container may run. */
+export const VLLM_PIDS_LIMIT = 4096;
 
 /** The preset fields vLLM runs with (a model change relaunches it; nothing else does). */
 export type VllmModelArgs = Pick<ModelPreset, "huggingFaceId" | "servedName" | "maxModelLen" | "tensorParallelSize" | "gpuMemoryUtilization" | "toolCallParser">;
@@ -33,7 +35,7 @@ export function vllmArgs(model: VllmModelArgs): string[] {
         "--enable-auto-tool-choice",
         "--tool-call-parser", model.toolCallParser,
         "--host", "0.0.0.0",
-        "--port", String(VLLM_CONTAINER_PORT),
+        "--port", String(VLLM.containerPort),
     ];
 }
 
@@ -55,11 +57,6 @@ export interface LaunchScriptInput {
     model: VllmModelArgs;
 }
 
-/** Single-quotes a word for POSIX sh. */
-export function shellQuote(word: string): string {
-    return /^[A-Za-z0-9_./:=@%+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'"'"'`)}'`;
-}
-
 /**
  * The create script for remote.Command. Standard input carries two lines:
  * the vLLM API key, then the Hugging Face token (may be empty).
@@ -67,7 +64,7 @@ export function shellQuote(word: string): string {
 export function renderLaunchScript(input: LaunchScriptInput): string {
     const q = shellQuote;
     const name = q(input.containerName);
-    const published = `${input.bindAddress}:${input.port}:${VLLM_CONTAINER_PORT}`;
+    const published = `${input.bindAddress}:${input.port}:${VLLM.containerPort}`;
     const health = `http://${input.bindAddress}:${input.port}/health`;
     const run = [
         "docker run -d",
@@ -75,6 +72,8 @@ export function renderLaunchScript(input: LaunchScriptInput): string {
         "--restart unless-stopped",
         `--gpus ${input.gpuCount}`,
         "--ipc host",
+        // The same fork-bomb ceiling as every SecureClaw container (vLLM runs a few hundred threads).
+        `--pids-limit ${VLLM_PIDS_LIMIT}`,
         "-e VLLM_API_KEY",
         "-e HF_TOKEN",
         "-e VLLM_NO_USAGE_STATS=1",

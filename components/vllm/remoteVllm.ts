@@ -1,6 +1,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { RemoteGpu } from "../../config/schema";
+import { dockerName } from "../../policy/contract/contract";
 import { renderLaunchScript, renderStopScript, VllmModelArgs, vllmModelArgs } from "./launch";
 
 export interface RemoteVllmArgs {
@@ -37,10 +38,10 @@ export class RemoteVllm extends pulumi.ComponentResource {
 
     constructor(name: string, args: RemoteVllmArgs, opts?: pulumi.ComponentResourceOptions) {
         super("secureclaw:vllm:RemoteVllm", name, {}, opts);
-        const containerName = `${args.namePrefix}-vllm`;
+        const containerName = dockerName(args.namePrefix, "vllm");
         const launchInput = {
             containerName,
-            cacheVolume: `${args.namePrefix}-hf-cache`,
+            cacheVolume: dockerName(args.namePrefix, "hf-cache"),
             image: args.image,
             bindAddress: args.gpu.bindAddress,
             port: args.gpu.port,

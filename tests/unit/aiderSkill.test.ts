@@ -21,6 +21,8 @@ const input: AiderSkillInput = {
     modelName: "secureclaw-model",
     contextWindow: 32768,
     maxOutputTokens: 4096,
+    // Not Aider's 600 s default: a dropped value would show.
+    requestTimeoutSeconds: 900,
     workspaceDir: "/workspace",
     configDir: "/etc/openclaw",
 };
@@ -58,11 +60,6 @@ describe("renderAiderSkillMd", () => {
     ])("body tells the agent %s", (_what, text) => {
         expect(body).toContain(text);
     });
-
-    test("an absolute aiderBin is required by its base name", () => {
-        const m = frontMatter(renderAiderSkillMd({ ...input, aiderBin: "/opt/aider/bin/aider" })).meta;
-        expect(m.metadata).toMatchObject({ openclaw: { requires: { bins: ["aider"] } } });
-    });
 });
 
 describe("renderAiderModelMetadata / renderAiderModelSettings", () => {
@@ -81,27 +78,25 @@ describe("renderAiderModelMetadata / renderAiderModelSettings", () => {
     });
 
     test("settings: one entry for the model, weak/editor = the same model, output capped", () => {
-        const list = parseYaml(renderAiderModelSettings(input)) as Array<Record<string, unknown>>;
-        expect(list).toHaveLength(1);
-        expect(list[0]).toMatchObject({
-            name: "openai/secureclaw-model",
-            edit_format: "diff",
-            weak_model_name: "openai/secureclaw-model",
-            editor_model_name: "openai/secureclaw-model",
-            use_repo_map: true,
-            extra_params: { max_tokens: 4096 },
-        });
-    });
-
-    test("settings: the edit format follows the input", () => {
-        const list = parseYaml(renderAiderModelSettings({ ...input, editFormat: "whole" })) as Array<Record<string, unknown>>;
-        expect(list[0]).toMatchObject({ edit_format: "whole", editor_edit_format: "editor-whole" });
+        expect(parseYaml(renderAiderModelSettings(input))).toEqual([
+            {
+                name: "openai/secureclaw-model",
+                edit_format: "diff",
+                weak_model_name: "openai/secureclaw-model",
+                editor_model_name: "openai/secureclaw-model",
+                editor_edit_format: "editor-diff",
+                use_repo_map: true,
+                use_temperature: true,
+                use_system_prompt: true,
+                streaming: false,
+                examples_as_sys_msg: false,
+                extra_params: { max_tokens: 4096 },
+            },
+        ]);
     });
 
     test("paths of the rendered files", () => {
         expect(aiderPaths("/etc/openclaw")).toEqual({
-            skillDir: "/etc/openclaw/skills/aider",
-            skillMd: "/etc/openclaw/skills/aider/SKILL.md",
             wrapper: "/etc/openclaw/skills/aider/run-aider.sh",
             metadataFile: "/etc/openclaw/aider/model.metadata.json",
             settingsFile: "/etc/openclaw/aider/model.settings.yml",
@@ -152,11 +147,12 @@ describe("renderAiderWrapper: the script text", () => {
     });
 
     test("rendered constants", () => {
-        expect(script).toContain("WORKSPACE_ROOT='/workspace'");
-        expect(script).toContain("GATEWAY_BASE_URL='http://model-gateway:4000/v1'");
-        expect(script).toContain("AIDER_MODEL='openai/secureclaw-model'");
-        expect(script).toContain("METADATA_FILE='/etc/openclaw/aider/model.metadata.json'");
-        expect(script).toContain("SETTINGS_FILE='/etc/openclaw/aider/model.settings.yml'");
+        expect(script).toContain("WORKSPACE_ROOT=/workspace");
+        expect(script).toContain("GATEWAY_BASE_URL=http://model-gateway:4000/v1");
+        expect(script).toContain("AIDER_MODEL=openai/secureclaw-model");
+        expect(script).toContain("METADATA_FILE=/etc/openclaw/aider/model.metadata.json");
+        expect(script).toContain("SETTINGS_FILE=/etc/openclaw/aider/model.settings.yml");
+        expect(script).toContain("REQUEST_TIMEOUT=900");
         expect(script).toContain("LITELLM_LOCAL_MODEL_COST_MAP=True");
         expect(script).toContain("key=${SECURECLAW_GATEWAY_KEY:-}");
     });
@@ -200,8 +196,8 @@ describe("renderers reject unsafe input", () => {
         ["a quote in the gateway URL", { gatewayBaseUrl: "http://model-gateway:4000/v1'" }],
         ["a non-http gateway URL", { gatewayBaseUrl: "ftp://model-gateway/v1" }],
         ["output above the context", { maxOutputTokens: 65536 }],
-        ["an option as aiderBin", { aiderBin: "--version" }],
-        ["a shell snippet as aiderBin", { aiderBin: "aider; id" }],
+        ["a fractional request timeout", { requestTimeoutSeconds: 1.5 }],
+        ["a zero request timeout", { requestTimeoutSeconds: 0 }],
     ])("%s", (_name, override) => {
         const bad = { ...input, ...override } as AiderSkillInput;
         for (const r of [renderAiderWrapper, renderAiderSkillMd, renderAiderModelMetadata, renderAiderModelSettings]) {
@@ -251,9 +247,9 @@ describe("renderAiderWrapper: behaviour under sh", () => {
         fs.mkdirSync(path.join(tmp, "outside", "repo"));
         git(path.join(tmp, "outside", "repo"), "init", "-q");
 
-        // Fake aider: records what the wrapper gave it. It gets a clean
-        // environment from the wrapper, so its output path is baked in.
-        const fake = path.join(tmp, "bin", "fake-aider");
+        // Fake aider, first on PATH: records what the wrapper gave it. It gets
+        // a clean environment from the wrapper, so its output path is baked in.
+        const fake = path.join(tmp, "bin", "aider");
         fs.writeFileSync(fake, `#!/bin/sh
 out='${record}'
 pwd >"$out/cwd"
@@ -271,7 +267,7 @@ exit "$(cat "$out/exit-code" 2>/dev/null || echo 0)"
 `, { mode: 0o755 });
 
         wrapper = path.join(tmp, "etc", "skills", "aider", "run-aider.sh");
-        fs.writeFileSync(wrapper, renderAiderWrapper({ ...input, workspaceDir: ws, configDir: path.join(tmp, "etc"), aiderBin: fake }), { mode: 0o755 });
+        fs.writeFileSync(wrapper, renderAiderWrapper({ ...input, workspaceDir: ws, configDir: path.join(tmp, "etc") }), { mode: 0o755 });
     });
     afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
     beforeEach(() => {
@@ -283,7 +279,7 @@ exit "$(cat "$out/exit-code" 2>/dev/null || echo 0)"
             cwd: cwd ?? tmp,
             encoding: "utf8",
             env: {
-                PATH: process.env.PATH ?? "/usr/bin:/bin",
+                PATH: `${path.join(tmp, "bin")}:${process.env.PATH ?? "/usr/bin:/bin"}`,
                 TMPDIR: tmp,
                 SECURECLAW_GATEWAY_KEY: FAKE_GATEWAY_KEY,
                 TELEGRAM_BOT_TOKEN: FAKE_BOT_TOKEN,
@@ -339,7 +335,7 @@ exit "$(cat "$out/exit-code" 2>/dev/null || echo 0)"
             ["--openai-api-base", "http://model-gateway:4000/v1"],
             ["--model-metadata-file", path.join(tmp, "etc", "aider", "model.metadata.json")],
             ["--model-settings-file", path.join(tmp, "etc", "aider", "model.settings.yml")],
-            ["--timeout", "600"],
+            ["--timeout", "900"],
             ["--load", "/dev/null"],
             ["--file", "src/app.py"],
         ];

@@ -1,5 +1,6 @@
 import { parse } from "yaml";
-import { AGENT_MODEL_ALIAS, renderLiteLLMConfig } from "../../components/gateway/litellmConfig";
+import { renderLiteLLMConfig } from "../../components/gateway/litellmConfig";
+import { GATEWAY } from "../../policy/contract/contract";
 
 const input = {
     vllmBaseUrl: "http://192.168.1.50:8000/v1",
@@ -14,7 +15,7 @@ const config = parse(text);
 describe("renderLiteLLMConfig", () => {
     test("exactly one deployment: the stack's vLLM through the hosted_vllm provider, under the stable alias", () => {
         expect(config.model_list).toHaveLength(1);
-        expect(config.model_list[0].model_name).toBe(AGENT_MODEL_ALIAS);
+        expect(config.model_list[0].model_name).toBe(GATEWAY.modelAlias);
         expect(config.model_list[0].litellm_params).toMatchObject({
             model: "hosted_vllm/qwen3-30b-a3b",
             api_base: "http://192.168.1.50:8000/v1",

@@ -2,7 +2,9 @@
  * The whole program, through index.ts, under Pulumi mocks: every security
  * property asserted on the inputs the program declares, for both stacks.
  */
+import { dockerCpus, goDuration } from "../../components/shared/canonical";
 import { planSubnet } from "../../config/net";
+import { CONFIG_HASH_LABEL } from "../../policy/contract/contract";
 import { DeclaredResource, ProgramRun, readmeSetup, runFailingProgram, runProgram, stackFileConfig, TEST_SECRETS, withPaths } from "../support/program";
 
 const CONTAINER = "docker:index/container:Container";
@@ -15,6 +17,23 @@ beforeAll(async () => {
     runs.dev = await runProgram("dev");
     runs.dgx = await runProgram("dgx");
 });
+
+/** The config writers of a volume role, one per file. */
+const writersOf = (run: ProgramRun, volumeRole: string) => {
+    const volume = run.one("docker:index/volume:Volume", volumeRole).inputs.name;
+    return run.byRole(CONTAINER, "config-writer").filter((w) => (w.inputs.volumes as any[])[0].volumeName === volume);
+};
+/** The local command that sets a container's pids limit and starts it. */
+const startCommandOf = (run: ProgramRun, container: DeclaredResource) =>
+    run.resources.find((r) => r.type === LOCAL_COMMAND && (r.inputs.triggers as unknown[])?.[0] === `${container.name}-id`)!;
+
+const roleOfInputs = (r: DeclaredResource) => (r.inputs.labels as { label: string; value: string }[]).find((l) => l.label === "secureclaw.role")?.value;
+/** Seconds in a Go duration string such as "1m0s". */
+const goSeconds = (text: string) => {
+    const m = /^(?:(\d+)h)?(?:(\d+)m)?(\d+)s$/.exec(text);
+    if (!m) throw new Error(`not a Go duration: ${text}`);
+    return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3]);
+};
 
 const networkNames = (c: DeclaredResource) => (c.inputs.networksAdvanced as { name: string }[]).map((n) => n.name);
 const env = (c: DeclaredResource) => Object.fromEntries((c.inputs.envs as string[]).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
@@ -80,14 +99,20 @@ describe.each(["dev", "dgx"])("stack %s: the agent box", (stack) => {
     test("memory and CPU come from the stack", () => {
         const agentConfig = (stackFileConfig(stack).agent ?? {}) as { memoryMb?: number; cpus?: number };
         expect(agent().inputs.memory).toBe(agentConfig.memoryMb ?? 4096);
-        expect(agent().inputs.cpus).toBe(String(agentConfig.cpus ?? 2));
+        // In the form the provider reads back ("2.0"), so a second `pulumi up` sees no change.
+        expect(agent().inputs.cpus).toBe(dockerCpus(agentConfig.cpus ?? 2));
     });
 
-    test("the process limit is applied to the container's cgroup, and re-applied when the container changes", () => {
+    test("the container is created stopped and started only after its process limit is set, again on every replacement", () => {
         const pids = (stackFileConfig(stack).agent as { pids?: number } | undefined)?.pids ?? 512;
-        const limit = runs[stack].resources.find((r) => r.type === LOCAL_COMMAND && r.name.endsWith("-pids-limit"))!;
-        expect(limit.inputs.create).toBe(`docker update --pids-limit ${pids} ${agent().name}-id`);
-        expect(limit.inputs.triggers).toEqual([`${agent().name}-id`, pids]);
+        expect([agent().inputs.start, agent().inputs.mustRun]).toEqual([false, false]);
+        const start = runs[stack].resources.find((r) => r.type === LOCAL_COMMAND && r.name === `${agent().name}-start`)!;
+        expect(start.inputs.create).toBe(`docker update --pids-limit ${pids} ${agent().name}-id && docker start ${agent().name}-id`);
+        expect(start.inputs.triggers).toEqual([`${agent().name}-id`, pids]);
+    });
+
+    test("the health check is written in the provider's read-back form", () => {
+        expect(agent().inputs.healthcheck).toMatchObject({ interval: "15s", timeout: "5s", startPeriod: "1m0s", retries: 3 });
     });
 
     test("all outbound traffic goes to the proxy, model calls to the gateway directly", () => {
@@ -127,10 +152,12 @@ describe.each(["dev", "dgx"])("stack %s: the agent box", (stack) => {
         for (const secret of [TEST_SECRETS.vllmApiKey, TEST_SECRETS.sshPrivateKey, TEST_SECRETS.hfToken]) expect(text).not.toContain(secret);
     });
 
-    test("starts after its config is written and the sidecars exist (explicit dependencies)", () => {
+    test("starts after its config is written and the sidecars have started (explicit dependencies)", () => {
         const deps = agent().opts.dependsOn;
-        const writer = runs[stack].resources.find((r) => r.type === CONTAINER && r.name === "secureclaw-agent-config-writer")!;
-        expect(deps).toEqual(expect.arrayContaining([writer.name, "secureclaw-egress-proxy", "secureclaw-model-gateway"]));
+        const writers = writersOf(runs[stack], "agent-config");
+        expect(writers.length).toBeGreaterThan(1);
+        const sidecarStarts = ["egress-proxy", "model-gateway"].map((role) => startCommandOf(runs[stack], runs[stack].one(CONTAINER, role)).name);
+        expect(deps).toEqual(expect.arrayContaining([...writers.map((w) => w.name), ...sidecarStarts]));
     });
 });
 
@@ -172,14 +199,41 @@ describe.each(["dev", "dgx"])("stack %s: the sidecars", (stack) => {
         expect(e.VLLM_API_KEY).toBe(TEST_SECRETS.vllmApiKey);
         expect(e).toMatchObject({ DISABLE_ADMIN_UI: "True", LITELLM_LOCAL_MODEL_COST_MAP: "True" });
         expect(gateway().isSecretInput("envs")).toBe(true);
-        const writer = runs[stack].resources.find((r) => r.name === "secureclaw-model-gateway-config-writer")!;
+        const [writer] = writersOf(runs[stack], "gateway-config");
         expect(writer.inputs.uploads[0].content).toContain("os.environ/VLLM_API_KEY");
     });
+});
 
-    test("the gateway is replaced when its config changes (the config hash is a label)", () => {
-        const writer = runs[stack].resources.find((r) => r.name === "secureclaw-model-gateway-config-writer")!;
-        const hash = (r: DeclaredResource) => (r.inputs.labels as any[]).find((l) => l.label === "secureclaw.config-sha256").value;
-        expect(hash(gateway())).toBe(hash(writer));
+describe.each(["dev", "dgx"])("stack %s: every container and Docker object", (stack) => {
+    const running = () => runs[stack].resources.filter((r) => r.type === CONTAINER && r.inputs.labels && roleOfInputs(r) !== "config-writer");
+
+    test("every long-running container starts only under a pids limit (CIS 5.29)", () => {
+        expect(running().length).toBeGreaterThanOrEqual(3);
+        for (const c of running()) {
+            expect([c.name, c.inputs.start, c.inputs.mustRun]).toEqual([c.name, false, false]);
+            expect(startCommandOf(runs[stack], c).inputs.create).toMatch(/^docker update --pids-limit \d+ \S+ && docker start \S+$/);
+        }
+    });
+
+    test("every long-running container has a health check (CIS 5.27), its durations in the provider's canonical form", () => {
+        for (const c of running()) {
+            const h = c.inputs.healthcheck as Record<string, string>;
+            expect(h.tests[0]).toBe("CMD");
+            for (const field of ["interval", "timeout", "startPeriod"]) expect([c.name, h[field], goDuration(goSeconds(h[field]))]).toEqual([c.name, h[field], h[field]]);
+        }
+    });
+
+    test("every CPU count is written as the provider reads it back, so a second up replaces nothing", () => {
+        // vLLM (local) has no CPU cap: it is fed by the GPU. Every other container has one.
+        const capped = running().filter((c) => c.inputs.cpus !== undefined);
+        expect(capped.map((c) => roleOfInputs(c)).sort()).toEqual(["agent", "egress-proxy", "model-gateway"]);
+        for (const c of capped) expect([c.name, c.inputs.cpus]).toEqual([c.name, dockerCpus(Number(c.inputs.cpus))]);
+    });
+
+    test("every container, network and volume is named with the stack's prefix", () => {
+        const named = runs[stack].resources.filter((r) => [CONTAINER, NETWORK, "docker:index/volume:Volume"].includes(r.type));
+        expect(named.length).toBeGreaterThan(10);
+        for (const r of named) expect(r.inputs.name).toMatch(new RegExp(`^secureclaw-${stack}-`));
     });
 });
 
@@ -242,9 +296,19 @@ describe("changing one thing changes only what it should", () => {
         for (const role of ["agent", "egress-proxy", "model-gateway", "vllm"]) {
             expect(containerInputs(changed, role)).toEqual(containerInputs(runs.dev, role));
         }
-        const writer = (run: ProgramRun) => run.resources.find((r) => r.name === "secureclaw-egress-proxy-config-writer")!.inputs.uploads;
-        expect(writer(changed)).not.toEqual(writer(runs.dev));
-        expect(JSON.stringify(writer(changed))).toContain("pypi.org");
+        // Only the allowlist file's writer changes: the preview shows that file's edit and nothing else.
+        const uploads = (run: ProgramRun) => Object.fromEntries(writersOf(run, "egress-config").map((w) => [w.name, w.inputs.uploads]));
+        const before = uploads(runs.dev), after = uploads(changed);
+        const differing = Object.keys(after).filter((name) => JSON.stringify(after[name]) !== JSON.stringify(before[name]));
+        expect(differing).toEqual(["secureclaw-egress-proxy-config-writer-allowlist-txt"]);
+        expect(after[differing[0]]).toEqual([{ file: "/config/allowlist.txt", content: "api.telegram.org\npypi.org\n", permissions: "0644" }]);
+    });
+
+    test("a model size change replaces the gateway through its config hash label", async () => {
+        const config = withPaths(stackFileConfig("dev"), { ...readmeSetup("dev").config, "model.size": "medium" });
+        const changed = await runProgram("dev", { config });
+        const hash = (run: ProgramRun) => (run.one(CONTAINER, "model-gateway").inputs.labels as any[]).find((l) => l.label === CONFIG_HASH_LABEL).value;
+        expect(hash(changed)).not.toBe(hash(runs.dev));
     });
 
     test("a new model size relaunches vLLM and replaces the gateway, but leaves the agent container's inputs alone", async () => {

@@ -44,7 +44,7 @@ describe("renderSquidConf", () => {
         ["no version string in errors", /^httpd_suppress_version_string on$/m],
         ["no client address forwarded", /^forwarded_for delete$/m],
         ["no Via header", /^via off$/m],
-        ["every decision is logged to the log volume", /^access_log stdio:\/var\/log\/squid\/access\.log secureclaw$/m],
+        ["every decision is logged to the log volume", /^access_log stdio:\/var\/log\/squid\/access\.log secureclaw !health_probe$/m],
         ["no pid file (the proxy runs as PID 1 and reloads on SIGHUP)", /^pid_filename none$/m],
         ["listens on 3128 only", /^http_port 3128$/m],
         ["resolves pinned names from its own hosts file in the config volume", /^hosts_file \/etc\/squid\/secureclaw\/hosts$/m],

@@ -1,5 +1,5 @@
 import { execFileSync } from "child_process";
-import { renderLaunchScript, renderStopScript, shellQuote, vllmArgs } from "../../components/vllm/launch";
+import { renderLaunchScript, renderStopScript, vllmArgs } from "../../components/vllm/launch";
 import { MODEL_PRESETS } from "../../config/presets";
 
 const model = MODEL_PRESETS["qwen3-30b-a3b-fp8"];
@@ -46,6 +46,7 @@ describe("renderLaunchScript", () => {
         ["publishes on the bind address only", / -p 192\.168\.1\.50:8000:8000 \\$/m],
         ["removes a previous container first (idempotent relaunch)", /^docker rm -f secureclaw-dgx-vllm/m],
         ["hands the preset's GPU count to docker", / --gpus 1 \\$/m],
+        ["caps vLLM's processes like every SecureClaw container", / --pids-limit 4096 \\$/m],
         ["keeps weights in a named cache volume", / -v secureclaw-dgx-hf-cache:\/root\/.cache\/huggingface \\$/m],
         ["turns off vLLM usage stats", / -e VLLM_NO_USAGE_STATS=1 \\$/m],
         ["waits on /health at the bind address", /curl -fsS -o \/dev\/null --max-time 5 http:\/\/192\.168\.1\.50:8000\/health/],
@@ -99,17 +100,5 @@ describe("renderLaunchScript", () => {
 describe("renderStopScript", () => {
     test("removes the container and never fails when it is already gone", () => {
         expect(renderStopScript("secureclaw-dgx-vllm")).toBe("docker rm -f secureclaw-dgx-vllm >/dev/null 2>&1 || true\n");
-    });
-});
-
-describe("shellQuote", () => {
-    test.each([
-        ["plain", "plain"],
-        ["with space", "'with space'"],
-        ["it's", `'it'"'"'s'`],
-        ["$(rm -rf /)", "'$(rm -rf /)'"],
-    ])("%s", (word, quoted) => {
-        expect(shellQuote(word)).toBe(quoted);
-        expect(execFileSync("sh", ["-c", `printf %s ${quoted}`]).toString()).toBe(word);
     });
 });

@@ -5,7 +5,7 @@ container. Anything else fails loudly with exit status 2.
 
 Supported (exactly):
   docker rm -f NAME
-  docker run -d --name NAME [--restart X] [--gpus X] [--ipc X] [--shm-size X]
+  docker run -d --name NAME [--restart X] [--gpus X] [--ipc X] [--shm-size X] [--pids-limit N]
              [-e VAR | -e VAR=VAL]... [-v SRC:DST[:OPTS]]...
              -p [ADDR:]HOSTPORT:8000 IMAGE [vllm args...]
   docker inspect -f '{{.State.Running}}' NAME
@@ -167,9 +167,9 @@ def take_value(args, i, opt):
 
 def cmd_run(args):
     opts = {"detach": False, "name": None, "restart": None, "gpus": None, "ipc": None,
-            "shm_size": None, "env": [], "volumes": [], "publish": None}
+            "shm_size": None, "pids_limit": None, "env": [], "volumes": [], "publish": None}
     single = {"--name": "name", "--restart": "restart", "--gpus": "gpus", "--ipc": "ipc",
-              "--shm-size": "shm_size"}
+              "--shm-size": "shm_size", "--pids-limit": "pids_limit"}
     i = 0
     while i < len(args):
         a = args[i]
@@ -301,6 +301,7 @@ def cmd_run(args):
         "gpus": opts["gpus"],
         "ipc": opts["ipc"],
         "shm_size": opts["shm_size"],
+        "pids_limit": opts["pids_limit"],
         "restart": opts["restart"],
         "volumes": opts["volumes"],
         "pid": proc.pid,
