@@ -324,6 +324,18 @@ describe("inputs the provider reads back in its own form", () => {
         expect(err.changes[0].inputs.map((i) => i.key)).toEqual(["healthcheck"]);
     });
 
+    test("a container found stopped by a refresh is stored as mustRun false, and the update starts it again", async () => {
+        const over = { cpus: "1.0", healthTimeout: "60s" };
+        const serviceId = one(await upCanon(over), "tiny-service").id;
+        docker("stop", "-t", "0", serviceId);
+        // Without refresh the state still says it runs: nothing to do.
+        expect(one(await upCanon(over), "tiny-service").action).toBe("same");
+        const refreshed = await upCanon(over, { refresh: true });
+        expect(one(refreshed, "tiny-service")).toMatchObject({ action: "update", id: serviceId });
+        expect(one(refreshed, "tiny-service").changed).toContain("mustRun");
+        expect(inspect(serviceId).State.Running).toBe(true);
+    });
+
     test("a secret input that changed is named, never printed", async () => {
         const err = await unexpectedChanges(
             realize(CANON_STACK, { harness: { ...CANON_BASE, cpus: "1.0", healthTimeout: "60s" } }, { greeting: "a new secret greeting" }, {}, { program: PROGRAM, stateDir, cwd: REPO_ROOT, expectNoChanges: true }),

@@ -492,7 +492,9 @@ export const containerProvider: ResourceProvider = {
     },
     async update(_ctx, old, rawInputs, plan): Promise<Realized> {
         const inputs = withDefaults(rawInputs);
-        const olds = withDefaults(old.inputs);
+        const stored = plan.stored ?? storedInputs(old);
+        // The stored mustRun: false when the provider's Read found the container stopped.
+        const olds = withDefaults(stored);
         if (plan.changed.some((k) => APPLIED_IN_PLACE.includes(k))) {
             await engine().getContainer(old.id).update({
                 RestartPolicy: { Name: inputs.restart, MaximumRetryCount: inputs.maxRetryCount ?? 0 },
@@ -507,7 +509,7 @@ export const containerProvider: ResourceProvider = {
             await unlessAlready(engine().getContainer(old.id).start());
         }
         // Update does not end with Read: the state keeps what the program wrote.
-        return { id: old.id, outputs: stateFrom(declaredInputs(rawInputs, plan.stored ?? storedInputs(old)), await inspect(old.id)) };
+        return { id: old.id, outputs: stateFrom(declaredInputs(rawInputs, stored), await inspect(old.id)) };
     },
     async delete(_ctx: ProviderContext, record: StoredResource) {
         await removeContainer(record.id, record.inputs);
