@@ -171,6 +171,7 @@ suite("SecureClaw enclave on a real Docker engine", () => {
                     tally.record(`host service via ${address}:${port}`, !r.connected, r);
                     expect(r.connected).toBe(false);
                 }
+                tally.notes.push(`host listener: ${listener.accepted} connection(s) accepted (the control's), peer errors absorbed: ${JSON.stringify(listener.connectionErrors)}`);
             } finally {
                 await listener.close();
             }
