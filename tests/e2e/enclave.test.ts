@@ -10,13 +10,12 @@ import { execFileSync } from "child_process";
 import { createHash } from "crypto";
 import * as dgram from "dgram";
 import * as fs from "fs";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { REPO_ROOT } from "../support/program";
 import { destroy, leftovers, purgeLabelled, realize, RealizeResult } from "./harness";
-import { E2E_SECRETS, GPU_HOST_IP, Materials, PREFIX, STACK, STANDINS, TELEGRAM_IP, buildStandinImages, destroyHooks, e2eConfig, materials, standinHooks, teardownE2E, telegramRequests } from "./setup";
-import { containerId, docker, engineAvailable, health, probe, probeFrom, sh, Tally, waitFor } from "./support";
+import { E2E_SECRETS, GPU_HOST_IP, Materials, PREFIX, STACK, STANDINS, TELEGRAM_IP, buildStandinImages, destroyHooks, e2eConfig, materials, stackFile, standinHooks, teardownE2E, telegramRequests } from "./setup";
+import { containerEvents, containerId, docker, engineAvailable, health, listenOnHost, probe, probeFrom, sh, Tally, waitFor } from "./support";
 
 const missingEngine = engineAvailable();
 if (missingEngine && process.env.SECURECLAW_E2E_REQUIRED === "1") {
@@ -36,6 +35,8 @@ const MINUTE = 60_000;
 let m: Materials;
 let secrets: Record<string, string>;
 let first: RealizeResult;
+/** When the first realize started and ended (ms since the epoch): the window of the containers' first events. */
+let firstRun: { since: number; until: number };
 
 /** Destroys what an earlier run left, even when its stand-ins are gone (then the remote stop can't run). */
 async function clean(): Promise<void> {
@@ -69,6 +70,7 @@ suite("SecureClaw enclave on a real Docker engine", () => {
         await clean();
         const started = Date.now();
         first = await up();
+        firstRun = { since: started, until: Date.now() };
         await waitFor("the agent to be healthy", async () => health(AGENT) === "healthy" || undefined, 3 * MINUTE, 2000);
         tally.notes.push(`enclave realized in ${Math.round((Date.now() - started) / 1000)} s (${first.resources.length} resources)`);
     }, 40 * MINUTE);
@@ -89,6 +91,36 @@ suite("SecureClaw enclave on a real Docker engine", () => {
             expect(Object.keys(info.NetworkSettings.Networks)).toEqual([`${PREFIX}-enclave`]);
             expect(info.NetworkSettings.Ports ?? {}).toEqual({});
             expect(info.Config.User).toBe("1000:1000");
+        });
+
+        test.each([AGENT, PROXY, GATEWAY])("the pids limit holds from the first second: %s was updated before it was started", (name) => {
+            const id = containerId(name);
+            // The program's own start command for this container: triggers [container ID, pids limit].
+            const start = first.resources.find((r) => r.type === "command:local:Command" && r.inputs.triggers?.[0] === id);
+            expect(start).toBeDefined();
+            const pids = Number(start!.inputs.triggers[1]);
+            expect(pids).toBeGreaterThan(0);
+            if (name === AGENT) expect(pids).toBe(stackFile().agent.pids);
+            expect(JSON.parse(docker("inspect", id))[0].HostConfig.PidsLimit).toBe(pids);
+            // Created by this suite's first realize: its first events are the engine's record of how it came up.
+            const events = containerEvents(id, firstRun.since, firstRun.until + 1000);
+            expect(events).toContain("start");
+            expect(events.indexOf("update")).toBeGreaterThanOrEqual(0);
+            expect(events.indexOf("update")).toBeLessThan(events.indexOf("start"));
+        });
+
+        test("every running container of the program has a pids limit and a health check (CIS Docker Benchmark 5.27, 5.29)", () => {
+            const ids = docker("ps", "-q", "--no-trunc", "--filter", `label=secureclaw.stack=${PREFIX}`).split("\n").filter(Boolean);
+            const containers = ids.map((id) => JSON.parse(docker("inspect", id))[0]);
+            expect(containers.map((c) => c.Name.slice(1))).toEqual(expect.arrayContaining([AGENT, PROXY, GATEWAY]));
+            const missing = containers.flatMap((c) => {
+                const test: string[] = c.Config.Healthcheck?.Test ?? [];
+                return [
+                    ...(c.HostConfig.PidsLimit > 0 ? [] : [`${c.Name.slice(1)}: no pids limit (${c.HostConfig.PidsLimit})`]),
+                    ...(test.length > 0 && test[0] !== "NONE" ? [] : [`${c.Name.slice(1)}: no health check (${JSON.stringify(test)})`]),
+                ];
+            });
+            expect(missing).toEqual([]);
         });
 
         test("vLLM was launched over SSH with its key from the environment, published on one address only", async () => {
@@ -121,9 +153,8 @@ suite("SecureClaw enclave on a real Docker engine", () => {
         });
 
         test("2. services on the Docker host are unreachable through every bridge address", async () => {
-            const server = net.createServer((s) => s.end("host service\n"));
-            await new Promise<void>((resolve) => server.listen(0, "0.0.0.0", resolve));
-            const port = String((server.address() as net.AddressInfo).port);
+            const listener = await listenOnHost("host service\n");
+            const port = String(listener.port);
             try {
                 const hostAddresses = execFileSync("ip", ["-4", "-o", "addr", "show"], { encoding: "utf8" }).split("\n")
                     .map((l) => /^\d+:\s+(\S+)\s+inet\s+([\d.]+)\//.exec(l))
@@ -140,8 +171,9 @@ suite("SecureClaw enclave on a real Docker engine", () => {
                     tally.record(`host service via ${address}:${port}`, !r.connected, r);
                     expect(r.connected).toBe(false);
                 }
+                tally.notes.push(`host listener: ${listener.accepted} connection(s) accepted (the control's), peer errors absorbed: ${JSON.stringify(listener.connectionErrors)}`);
             } finally {
-                server.close();
+                await listener.close();
             }
         });
 
@@ -153,9 +185,19 @@ suite("SecureClaw enclave on a real Docker engine", () => {
                 const reply = Buffer.from(msg);
                 reply[2] = 0x81; // QR, RD
                 reply[3] = 0x85; // RA, REFUSED
-                dns.send(reply, rinfo.port, rinfo.address);
+                // The REFUSED answer only spares the querier a timeout; a failed send changes nothing the test looks at.
+                dns.send(reply, rinfo.port, rinfo.address, () => undefined);
             });
-            await new Promise<void>((resolve) => dns.bind(53, "127.0.0.1", resolve));
+            await new Promise<void>((resolve, reject) => {
+                dns.once("error", reject);
+                dns.bind(53, "127.0.0.1", () => {
+                    dns.off("error", reject);
+                    resolve();
+                });
+            });
+            // An unhandled 'error' on the socket would fail the whole suite rather than this test.
+            const dnsErrors: string[] = [];
+            dns.on("error", (err) => dnsErrors.push(err.message));
             const resolvConf = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "e2e-dns-")), "resolv.conf");
             fs.writeFileSync(resolvConf, "nameserver 127.0.0.1\n");
             const tag = createHash("sha256").update(String(Date.now())).digest("hex").slice(0, 8);
@@ -178,6 +220,7 @@ suite("SecureClaw enclave on a real Docker engine", () => {
                 tally.notes.push(controlLeaked
                     ? "control: a container on the same internal network WITHOUT the agent's DNS setting leaked its lookup to the host's loopback resolver (this engine has CVE-2024-29018); the agent did not"
                     : "control: a container without the agent's DNS setting did not leak either on this engine");
+                expect(dnsErrors).toEqual([]);
                 expect(agentLookup.resolved).toBe(false);
                 expect(leaked).toBe(false);
                 // The sidecars' names still resolve (embedded DNS answers those itself).
@@ -330,6 +373,16 @@ suite("SecureClaw enclave on a real Docker engine", () => {
     });
 
     describe("lifecycle", () => {
+        test("a second up with the same config changes nothing (expect-no-changes): every resource the same, no container replaced", async () => {
+            const containers = () => docker("ps", "-a", "--no-trunc", "--filter", `label=secureclaw.stack=${PREFIX}`, "--format", "{{.Names}} {{.ID}}").split("\n").sort();
+            const before = containers();
+            // Throws an UnexpectedChangesError naming every input the provider would store in another form.
+            const again = await realize(STACK, e2eConfig(m), secrets, standinHooks(m), { expectNoChanges: true });
+            expect(again.resources.filter((r) => r.action !== "same").map((r) => `${r.action} ${r.name}`)).toEqual([]);
+            expect(again.resources.length).toBe(first.resources.length);
+            expect(containers()).toEqual(before);
+        });
+
         test("an allowlist change reaches the running proxy: no container is replaced, a new name is allowed, a removed one denied", async () => {
             const ids = [AGENT, GATEWAY, PROXY].map(containerId);
             const pins = { "api.telegram.org": TELEGRAM_IP, "relay.e2e.test": TELEGRAM_IP };

@@ -12,7 +12,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { REPO_ROOT } from "../support/program";
-import { destroy, leftovers, purgeLabelled, readState, realize, RealizeHooks, RealizeResult, ResourceReport } from "./harness";
+import { destroy, leftovers, purgeLabelled, readState, realize, RealizeHooks, RealizeResult, ResourceReport, UnexpectedChangesError } from "./harness";
+import { containerEvents } from "./support";
 
 jest.setTimeout(120_000);
 
@@ -236,6 +237,111 @@ describe("the realizing harness on a tiny program", () => {
         expect(await leftovers(PREFIX)).toEqual({ containers: [], networks: [], volumes: [] });
         expect(fs.existsSync(path.join(stateDir, `${STACK}.json`))).toBe(false);
         expect(fs.existsSync(outFile)).toBe(false); // the command's delete ran
+    });
+});
+
+/**
+ * The provider's Read stores some inputs in its own form (cpus "1" as "1.0",
+ * durations "60s" as "1m0s"), and the next run diffs the program against
+ * that. A second `up` is a no-op only for a program that writes those forms;
+ * expectNoChanges (`up --expect-no-changes`) proves it or names the input.
+ */
+describe("inputs the provider reads back in its own form", () => {
+    const CANON_STACK = "harnesscanon";
+    const CANON_PREFIX = `secureclaw-${CANON_STACK}`;
+    const CANON_BASE = { ...BASE, outFile: path.join(tmp, "canon-record.txt"), subnetOctet: 79, lateStart: true };
+    const upCanon = (over: Record<string, unknown>, options: { refresh?: boolean; expectNoChanges?: boolean } = {}) =>
+        realize(CANON_STACK, { harness: { ...CANON_BASE, ...over } }, { greeting: "hello" }, {}, { program: PROGRAM, stateDir, cwd: REPO_ROOT, ...options });
+    const unexpectedChanges = async (run: Promise<unknown>): Promise<UnexpectedChangesError> => {
+        const err = await run.then(() => undefined, (e: unknown) => e);
+        if (!(err instanceof UnexpectedChangesError)) throw new Error(`expected an UnexpectedChangesError, got ${String(err)}`);
+        return err;
+    };
+
+    beforeAll(async () => {
+        await purgeLabelled(CANON_PREFIX);
+    });
+    afterAll(async () => {
+        await destroy(CANON_STACK, { stateDir, purgeRetained: true }).catch(() => undefined);
+        await purgeLabelled(CANON_PREFIX);
+    });
+
+    test("a container created stopped and started by a command runs under its pids limit from the start, and is left alone by the next runs", async () => {
+        const since = Date.now();
+        const first = await upCanon({});
+        const until = Date.now() + 1000;
+        const late = one(first, "tiny-late");
+        expect(one(first, "tiny-late-start").action).toBe("create");
+        const info = inspect(late.id);
+        expect(info.State.Running).toBe(true);
+        expect(info.HostConfig.PidsLimit).toBe(64);
+        const events = containerEvents(late.id, since, until);
+        expect(events).toContain("update");
+        expect(events).toContain("start");
+        expect(events.indexOf("update")).toBeLessThan(events.indexOf("start"));
+
+        // Stored as created (stopped, mustRun false); running now, which is no diff either, even read back again.
+        const again = await upCanon({}, { expectNoChanges: true });
+        expect(new Set(Object.values(actions(again)))).toEqual(new Set(["same"]));
+        const refreshed = await upCanon({}, { refresh: true, expectNoChanges: true });
+        expect(new Set(Object.values(actions(refreshed)))).toEqual(new Set(["same"]));
+        expect(inspect(late.id).State.StartedAt).toBe(info.State.StartedAt);
+    });
+
+    test("a non-canonical cpus and healthcheck duration are a change on every run, and expect-no-changes names them", async () => {
+        const written = await upCanon({ cpus: "1", healthTimeout: "60s" });
+        const service = one(written, "tiny-service");
+        expect(service.action).toBe("replace");
+        // What the provider's Read stored, which the next run diffs against.
+        expect(service.outputs.cpus).toBe("1.0");
+        expect(service.outputs.healthcheck).toMatchObject({ interval: "250ms", timeout: "1m0s", startPeriod: "0s", startInterval: "0s" });
+
+        const again = await upCanon({ cpus: "1", healthTimeout: "60s" });
+        expect(one(again, "tiny-service")).toMatchObject({ action: "replace", changed: ["cpus", "healthcheck"] });
+        const serviceId = one(again, "tiny-service").id;
+
+        const err = await unexpectedChanges(upCanon({ cpus: "1", healthTimeout: "60s" }, { expectNoChanges: true }));
+        expect(err.changes.map((c) => [c.name, c.action])).toEqual([["tiny-service", "replace"]]);
+        expect(err.message).toMatch(/replace docker:index\/container:Container tiny-service/);
+        expect(err.message).toMatch(/cpus: stored "1\.0", program "1"/);
+        expect(err.message).toMatch(/healthcheck: stored \{[^\n]*"timeout":"1m0s"[^\n]*\}, program \{[^\n]*"timeout":"60s"/);
+        // Nothing was changed.
+        expect(inspect(serviceId).State.Running).toBe(true);
+    });
+
+    test("the provider's forms are a no-op the second time; a healthcheck-only change is an update that only a refresh shows again", async () => {
+        await upCanon({ cpus: "1.0", healthTimeout: "1m0s" });
+        const same = await upCanon({ cpus: "1.0", healthTimeout: "1m0s" }, { expectNoChanges: true });
+        expect(new Set(Object.values(actions(same)))).toEqual(new Set(["same"]));
+        const serviceId = one(same, "tiny-service").id;
+
+        // healthcheck is not ForceNew: an update the provider never applies, and its Update does not read back.
+        const updated = await upCanon({ cpus: "1.0", healthTimeout: "60s" });
+        expect(one(updated, "tiny-service")).toMatchObject({ action: "update", changed: ["healthcheck"], id: serviceId });
+        await upCanon({ cpus: "1.0", healthTimeout: "60s" }, { expectNoChanges: true });
+        const err = await unexpectedChanges(upCanon({ cpus: "1.0", healthTimeout: "60s" }, { refresh: true, expectNoChanges: true }));
+        expect(err.changes.map((c) => [c.name, c.action])).toEqual([["tiny-service", "update"]]);
+        expect(err.changes[0].inputs.map((i) => i.key)).toEqual(["healthcheck"]);
+    });
+
+    test("a container found stopped by a refresh is stored as mustRun false, and the update starts it again", async () => {
+        const over = { cpus: "1.0", healthTimeout: "60s" };
+        const serviceId = one(await upCanon(over), "tiny-service").id;
+        docker("stop", "-t", "0", serviceId);
+        // Without refresh the state still says it runs: nothing to do.
+        expect(one(await upCanon(over), "tiny-service").action).toBe("same");
+        const refreshed = await upCanon(over, { refresh: true });
+        expect(one(refreshed, "tiny-service")).toMatchObject({ action: "update", id: serviceId });
+        expect(one(refreshed, "tiny-service").changed).toContain("mustRun");
+        expect(inspect(serviceId).State.Running).toBe(true);
+    });
+
+    test("a secret input that changed is named, never printed", async () => {
+        const err = await unexpectedChanges(
+            realize(CANON_STACK, { harness: { ...CANON_BASE, cpus: "1.0", healthTimeout: "60s" } }, { greeting: "a new secret greeting" }, {}, { program: PROGRAM, stateDir, cwd: REPO_ROOT, expectNoChanges: true }),
+        );
+        expect(err.message).toMatch(/envs: stored "\[secret\]", program "\[secret\]"/);
+        expect(err.message).not.toMatch(/greeting/i);
     });
 });
 

@@ -104,7 +104,8 @@ async function waitForPort(host: string, port: number, timeoutMs: number): Promi
         const ok = await new Promise<boolean>((resolve) => {
             const socket = net.connect({ host, port, timeout: 1000 });
             socket.once("connect", () => (socket.destroy(), resolve(true)));
-            socket.once("error", () => resolve(false));
+            // on, not once: a socket with no 'error' listener left throws an uncaught exception.
+            socket.on("error", () => resolve(false));
             socket.once("timeout", () => (socket.destroy(), resolve(false)));
         });
         if (ok) return;

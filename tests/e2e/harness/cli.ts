@@ -2,7 +2,7 @@
  * Bring the end-to-end enclave up on this machine, leave it running, and
  * tear it down again, without the Pulumi CLI:
  *
- *   npx ts-node tests/e2e/harness/cli.ts up   <stack> [--setup <module>] [--refresh] [--program <path>]
+ *   npx ts-node tests/e2e/harness/cli.ts up   <stack> [--setup <module>] [--refresh] [--expect-no-changes] [--program <path>]
  *   npx ts-node tests/e2e/harness/cli.ts down <stack> [--setup <module>] [--keep-retained]
  *   npx ts-node tests/e2e/harness/cli.ts status <stack>
  *   npx ts-node tests/e2e/harness/cli.ts leftovers <prefix>      (e.g. secureclaw-e2e)
@@ -50,7 +50,7 @@ const DEFAULT_SETUP = path.join(REPO_ROOT, "tests", "e2e", "setup.ts");
 
 function usage(message?: string): never {
     if (message) console.error(`cli: ${message}`);
-    console.error("usage: cli.ts up <stack> [--setup <module>] [--refresh] [--program <path>]\n" +
+    console.error("usage: cli.ts up <stack> [--setup <module>] [--refresh] [--expect-no-changes] [--program <path>]\n" +
         "       cli.ts down <stack> [--setup <module>] [--keep-retained]\n" +
         "       cli.ts status <stack>\n" +
         "       cli.ts leftovers <prefix>");
@@ -69,7 +69,7 @@ function parseArgs(argv: string[]): { command: string; target: string; flags: Ma
             const value = rest[++i];
             if (!value) usage(`--${name} needs a value`);
             flags.set(name, value);
-        } else if (["refresh", "keep-retained"].includes(name)) {
+        } else if (["refresh", "expect-no-changes", "keep-retained"].includes(name)) {
             flags.set(name, true);
         } else {
             usage(`unknown flag ${arg}`);
@@ -114,6 +114,7 @@ async function main(): Promise<void> {
             const result = await realize(target, setup.config, setup.secrets, setup.hooks ?? {}, {
                 ...(program ? { program: path.resolve(program) } : {}),
                 refresh: flags.has("refresh"),
+                expectNoChanges: flags.has("expect-no-changes"),
             });
             for (const r of result.resources) {
                 console.log(`${r.action.padEnd(8)} ${r.type.padEnd(38)} ${r.name.padEnd(44)} ${short(r.id)}${r.changed.length && r.action !== "create" ? `  (${r.changed.join(", ")})` : ""}`);

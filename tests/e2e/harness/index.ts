@@ -6,4 +6,6 @@
  */
 export { destroy, leftovers, purgeLabelled, readState, realize, DEFAULT_PROGRAM, DEFAULT_STATE_DIR, PROVIDERS, RealizeError } from "./realize";
 export type { Action, DestroyOptions, DestroyResult, Leftovers, RealizeContext, RealizeHooks, RealizeOptions, RealizeResult, ResourceReport } from "./realize";
+export { UnexpectedChangesError } from "./changes";
+export type { PlannedChange } from "./changes";
 export type { StoredResource } from "./state";

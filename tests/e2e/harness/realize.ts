@@ -18,11 +18,12 @@ import * as fs from "fs";
 import * as path from "path";
 import type { MockResourceArgs, MockResourceResult } from "@pulumi/pulumi/runtime/mocks";
 import { REPO_ROOT } from "../../support/program";
-import { dockerApi, filters } from "./docker";
+import { engine } from "./docker";
 import { containerProvider } from "./providers/container";
 import { localCommandProvider, remoteCommandProvider } from "./providers/command";
 import { imageProvider, remoteImageProvider } from "./providers/images";
 import { networkProvider, volumeProvider } from "./providers/objects";
+import { changedInputs, PlannedChange, UnexpectedChangesError } from "./changes";
 import { CapturedOptions, runUnderMocks } from "./runner";
 import { dropRecord, liveRecord, loadState, putRecord, removeState, saveState, StateFile, stateFilePath, StoredResource } from "./state";
 import { Action, PartialCreateError, Plan, ProviderContext, Realized, ResourceProvider } from "./types";
@@ -77,10 +78,18 @@ export interface RealizeOptions {
     cwd?: string;
     /**
      * `pulumi up --refresh`: a resource whose Docker object vanished is
-     * created again instead of failing the run, and images are rebuilt even
-     * when their build context did not change.
+     * created again instead of failing the run, containers are read back from
+     * the engine before the diff, and images are rebuilt even when their
+     * build context did not change.
      */
     refresh?: boolean;
+    /**
+     * `pulumi up --expect-no-changes`: plan every resource, change nothing,
+     * and fail with an UnexpectedChangesError listing each resource and input
+     * that would be created, updated, replaced or deleted (stored value next
+     * to the program's).
+     */
+    expectNoChanges?: boolean;
 }
 
 export interface ResourceReport {
@@ -175,6 +184,7 @@ async function doRealize(stack: string, config: Record<string, unknown>, secrets
     const reports: ResourceReport[] = [];
     const notes: string[] = [];
     const declared = new Set<string>();
+    const unexpected: PlannedChange[] = [];
     const waiting = new Map<string, Deferred<ResourceReport>>();
     const deferredFor = (nameOrKey: string) => {
         let d = waiting.get(nameOrKey);
@@ -286,8 +296,24 @@ async function doRealize(stack: string, config: Record<string, unknown>, secrets
                             "Run with refresh (cli: up --refresh) to recreate it, or destroy the stack.",
                     );
                 }
-                dropRecord(state, old);
+                if (!options.expectNoChanges) dropRecord(state, old);
                 action = "create";
+            }
+            if (options.expectNoChanges && action !== "same") {
+                // Record the change and carry on with the stored state (a create with its inputs), so every resource gets planned.
+                const values = plan.values ?? Object.fromEntries(plan.changed.map((k) => [k, { stored: old?.inputs[k], declared: inputs[k] }]));
+                unexpected.push({
+                    type, name, id: old?.id ?? "", action,
+                    inputs: changedInputs(action === "create" ? [] : plan.changed, values, [...secretKeys, ...(old?.secretKeys ?? [])]),
+                });
+                // A would-be create gets a stand-in ID: an empty one would make its dependents' inputs unknown.
+                const report: ResourceReport = {
+                    type, name, id: old?.id ?? `(${name} not created)`, inputs, outputs: old?.outputs ?? inputs, action, changed: plan.changed, startedAt, finishedAt: Date.now() - t0,
+                };
+                reports.push(report);
+                deferredFor(key).resolve(report);
+                deferredFor(name).resolve(report);
+                return { id: report.id, state: rewrapSecrets(report.outputs, old?.secretKeys ?? secretKeys) };
             }
             if (action !== "same") await hooks.beforeApply?.(type, name, action, inputs, ctxApi);
 
@@ -368,6 +394,10 @@ async function doRealize(stack: string, config: Record<string, unknown>, secrets
     const doomed = state.resources
         .filter((r) => r.pendingDelete || !declared.has(r.key))
         .sort((a, b) => b.seq - a.seq);
+    if (options.expectNoChanges) {
+        for (const record of doomed) unexpected.push({ type: record.type, name: record.name, id: record.id, action: "delete", inputs: [] });
+        if (unexpected.length > 0) throw new UnexpectedChangesError(stack, unexpected);
+    }
     for (const record of doomed) {
         const retained = await deleteRecord(record, false);
         deleted.push({ type: record.type, name: record.name, id: record.id, retained });
@@ -424,11 +454,11 @@ export interface Leftovers {
 
 /** Docker objects labelled `secureclaw.stack=<prefix>` (components label everything they create). */
 export async function leftovers(prefix: string): Promise<Leftovers> {
-    const label = filters({ label: [`secureclaw.stack=${prefix}`] });
+    const filters = { label: [`secureclaw.stack=${prefix}`] };
     const [containers, networks, volumes] = await Promise.all([
-        dockerApi<any[]>("GET", "/containers/json", { query: { all: true, filters: label } }),
-        dockerApi<any[]>("GET", "/networks", { query: { filters: label } }),
-        dockerApi<{ Volumes: any[] | null }>("GET", "/volumes", { query: { filters: label } }),
+        engine().listContainers({ all: true, filters }),
+        engine().listNetworks({ filters }),
+        engine().listVolumes({ filters }),
     ]);
     return {
         containers: (containers ?? []).map((c) => String(c.Names?.[0] ?? c.Id).replace(/^\//, "")).sort(),
@@ -450,13 +480,13 @@ export function readState(stack: string, stateDir = DEFAULT_STATE_DIR): StateFil
 export async function purgeLabelled(prefix: string): Promise<Leftovers> {
     const found = await leftovers(prefix);
     for (const name of found.containers) {
-        await dockerApi("DELETE", `/containers/${encodeURIComponent(name)}`, { query: { force: true, v: true } }).catch(() => undefined);
+        await engine().getContainer(name).remove({ force: true, v: true }).catch(() => undefined);
     }
     for (const name of found.networks) {
-        await dockerApi("DELETE", `/networks/${encodeURIComponent(name)}`).catch(() => undefined);
+        await engine().getNetwork(name).remove().catch(() => undefined);
     }
     for (const name of found.volumes) {
-        await dockerApi("DELETE", `/volumes/${encodeURIComponent(name)}`, { query: { force: true } }).catch(() => undefined);
+        await engine().getVolume(name).remove({ force: true }).catch(() => undefined);
     }
     return found;
 }

@@ -27,6 +27,10 @@ export interface Plan {
     kind: "same" | "update" | "replace";
     /** Top-level inputs that changed. */
     changed: string[];
+    /** For each changed input, the value in the state and the program's, as the provider compared them. */
+    values?: Record<string, { stored: unknown; declared: unknown }>;
+    /** The state the plan diffed against (a container's, read back again under refresh). */
+    stored?: Record<string, any>;
     /** A result computed while planning (an image build), reused by update(). */
     precomputed?: Realized;
 }

@@ -135,6 +135,34 @@ export function parseGoDuration(text: string, what: string): number {
     return Math.round(total);
 }
 
+/**
+ * Go's time.Duration.String() ("0s", "250ms", "1.5s", "1m0s", "1h0m0s"): the
+ * form in which the Docker provider reads back healthcheck durations.
+ */
+export function goDurationString(nanoseconds: number): string {
+    if (!Number.isSafeInteger(nanoseconds)) throw new Error(`e2e harness: ${nanoseconds} ns is not a whole number of nanoseconds`);
+    if (nanoseconds === 0) return "0s";
+    const sign = nanoseconds < 0 ? "-" : "";
+    const ns = BigInt(Math.abs(nanoseconds));
+    // Under a second: one unit, with a fraction (Go picks ns, µs or ms).
+    if (ns < 1_000n) return `${sign}${ns}ns`;
+    if (ns < 1_000_000n) return `${sign}${decimal(ns, 3)}µs`;
+    if (ns < 1_000_000_000n) return `${sign}${decimal(ns, 6)}ms`;
+    const seconds = decimal(ns % 60_000_000_000n, 9);
+    const minutes = (ns / 60_000_000_000n) % 60n;
+    const hours = ns / 3_600_000_000_000n;
+    if (hours > 0n) return `${sign}${hours}h${minutes}m${seconds}s`;
+    if (minutes > 0n) return `${sign}${minutes}m${seconds}s`;
+    return `${sign}${seconds}s`;
+}
+
+/** `value / 10^digits` with the fraction's trailing zeros (and a bare ".") dropped, like Go's fmtFrac. */
+function decimal(value: bigint, digits: number): string {
+    const scale = 10n ** BigInt(digits);
+    const fraction = (value % scale).toString().padStart(digits, "0").replace(/0+$/, "");
+    return `${value / scale}${fraction ? `.${fraction}` : ""}`;
+}
+
 export interface RunResult {
     code: number | null;
     signal: NodeJS.Signals | null;

@@ -18,11 +18,13 @@
  *  delete: stop (timeout destroyGraceSeconds, default 0), remove with force
  *          and removeVolumes (default true).
  */
-import { dockerApi, isNotFound } from "../docker";
+import type Docker from "dockerode";
+import { engine, isNotFound, unlessAlready } from "../docker";
 import { StoredResource } from "../state";
 import { singleFileTar } from "../tar";
 import { PartialCreateError, Plan, ProviderContext, Realized, ResourceProvider } from "../types";
 import { changedKeys, isSet, parseGoDuration, retryUntil, sleep, stableStringify } from "../util";
+import { readBack, UNSET_KEEPS_STATE } from "./containerReadBack";
 import { labelMap, refuseUnknown, refuseUnknownFields } from "./objects";
 
 const CONTAINER = "docker:index/container:Container";
@@ -66,9 +68,17 @@ const IGNORED_IN_PLACE = [
     "containerReadRefreshTimeoutMilliseconds",
 ];
 
+/** A healthcheck's durations default to "0s" and retries to 0 in the provider's schema. */
+const HEALTHCHECK_DEFAULTS = { interval: "0s", timeout: "0s", startPeriod: "0s", startInterval: "0s", retries: 0 };
+
 function withDefaults(inputs: Record<string, any>): Record<string, any> {
     const out = { ...inputs };
     for (const [k, v] of Object.entries(DEFAULTS)) if (out[k] === undefined || out[k] === null) out[k] = v;
+    if (isSet(out.healthcheck)) {
+        const h = { ...out.healthcheck };
+        for (const [k, v] of Object.entries(HEALTHCHECK_DEFAULTS)) if (h[k] === undefined || h[k] === null) h[k] = v;
+        out.healthcheck = h;
+    }
     return out;
 }
 
@@ -308,14 +318,41 @@ function uploadContent(u: any): Buffer {
 }
 
 async function inspect(id: string): Promise<any> {
-    return dockerApi("GET", `/containers/${id}/json`);
+    return engine().getContainer(id).inspect();
 }
 
+async function inspectIfExists(id: string): Promise<any> {
+    try {
+        return await inspect(id);
+    } catch (err) {
+        if (isNotFound(err)) return undefined;
+        throw err;
+    }
+}
+
+/** Every input of the resource (what of its state the diff looks at). */
+const INPUT_KEYS = [...IMPLEMENTED, ...REFUSED, "gpus"];
+
+function storedInputs(record: StoredResource): Record<string, any> {
+    return Object.fromEntries(INPUT_KEYS.filter((k) => k in record.outputs).map((k) => [k, record.outputs[k]]));
+}
+
+/**
+ * The program's inputs as the provider's diff sees them next to the stored
+ * ones: the autoname kept, and inputs the schema lets the provider fill
+ * (Computed, or "" meaning no change) taken from the state when unset.
+ */
+function declaredInputs(inputs: Record<string, any>, stored: Record<string, any>): Record<string, any> {
+    const out: Record<string, any> = { ...inputs, name: inputs.name ?? stored.name };
+    for (const key of UNSET_KEEPS_STATE) if (!isSet(inputs[key]) && stored[key] !== undefined) out[key] = stored[key];
+    return out;
+}
+
+/** The resource's state: its inputs as stored (see containerReadBack.ts), plus what only the engine knows. */
 function stateFrom(inputs: Record<string, any>, info: any): Record<string, any> {
     const networks = info.NetworkSettings?.Networks ?? {};
     return {
         ...inputs,
-        name: String(info.Name ?? "").replace(/^\//, ""),
         bridge: info.NetworkSettings?.Bridge ?? "",
         networkDatas: Object.entries(networks).map(([networkName, n]: [string, any]) => ({
             networkName,
@@ -350,13 +387,13 @@ async function removeContainer(id: string, inputs: Record<string, any>): Promise
     const d = withDefaults(inputs);
     if (!d.attach) {
         try {
-            await dockerApi("POST", `/containers/${id}/stop`, { query: { t: d.destroyGraceSeconds ?? 0 } });
+            await unlessAlready(engine().getContainer(id).stop({ t: d.destroyGraceSeconds ?? 0 }));
         } catch (err) {
             if (!isNotFound(err)) throw err;
         }
     }
     try {
-        await dockerApi("DELETE", `/containers/${id}`, { query: { v: d.removeVolumes !== false, force: true } });
+        await engine().getContainer(id).remove({ v: d.removeVolumes !== false, force: true });
     } catch (err) {
         if (!isNotFound(err) && !/is already in progress/.test((err as Error).message)) throw err;
     }
@@ -378,7 +415,13 @@ export const containerProvider: ResourceProvider = {
         checkInputs(name, inputs);
     },
     async plan(ctx, old, inputs): Promise<Plan> {
-        const changed = changedKeys(forDiff(old.inputs), forDiff(inputs));
+        // `pulumi up --refresh` reads the container back before diffing.
+        const live = ctx.refresh ? await inspectIfExists(old.id) : undefined;
+        const stored = live ? readBack(storedInputs(old), live) : storedInputs(old);
+        const olds = forDiff(stored);
+        const news = forDiff(declaredInputs(inputs, stored));
+        const changed = changedKeys(olds, news);
+        const values = Object.fromEntries(changed.map((k) => [k, { stored: olds[k], declared: news[k] }]));
         if (changed.length === 0) return { kind: "same", changed };
         const inPlace = [...APPLIED_IN_PLACE, ...IGNORED_IN_PLACE, "mustRun"];
         if (changed.every((k) => inPlace.includes(k))) {
@@ -389,19 +432,22 @@ export const containerProvider: ResourceProvider = {
                         "update that it never applies, so the running container keeps the old value (the harness mirrors this)",
                 );
             }
-            return { kind: "update", changed };
+            return { kind: "update", changed, values, stored };
         }
-        return { kind: "replace", changed };
+        return { kind: "replace", changed, values };
     },
     async create(ctx, rawInputs): Promise<Realized> {
         const inputs = withDefaults(rawInputs);
         const name: string = rawInputs.name ?? ctx.autoName;
-        const created = await dockerApi<{ Id: string }>("POST", "/containers/create", { query: { name }, body: createBody(inputs) });
-        const id = created.Id;
+        // _query/_body: dockerode would otherwise put the whole body (env values
+        // included) in the request's query string as well.
+        const created = await engine().createContainer({ _query: { name }, _body: createBody(inputs) } as Docker.ContainerCreateOptions);
+        const id = created.id;
+        const container = engine().getContainer(id);
         try {
             if (isSet(inputs.networksAdvanced)) {
                 try {
-                    await dockerApi("POST", "/networks/bridge/disconnect", { body: { Container: id, Force: false } });
+                    await engine().getNetwork("bridge").disconnect({ Container: id, Force: false });
                 } catch (err) {
                     if (!/is not connected to the network/.test((err as Error).message)) throw err;
                 }
@@ -412,13 +458,14 @@ export const containerProvider: ResourceProvider = {
                     const driverOpts = isSet(n.driverOpts)
                         ? Object.fromEntries((n.driverOpts as string[]).map((kv) => [kv.split("=")[0], kv.slice(kv.indexOf("=") + 1)]))
                         : undefined;
-                    await dockerApi("POST", `/networks/${encodeURIComponent(n.name)}/connect`, {
-                        body: { Container: id, EndpointConfig: { Aliases: n.aliases, IPAMConfig: ipam, MacAddress: n.macAddress || undefined, DriverOpts: driverOpts } },
+                    await engine().getNetwork(n.name).connect({
+                        Container: id,
+                        EndpointConfig: { Aliases: n.aliases, IPAMConfig: ipam, MacAddress: n.macAddress || undefined, DriverOpts: driverOpts },
                     });
                 }
             }
             for (const u of inputs.uploads ?? []) {
-                const tar = singleFileTar({
+                const tar = await singleFileTar({
                     name: u.file,
                     content: uploadContent(u),
                     mode: uploadMode(u),
@@ -426,16 +473,18 @@ export const containerProvider: ResourceProvider = {
                     gid: isSet(u.group) ? Number(u.group) : undefined,
                 });
                 try {
-                    await dockerApi("PUT", `/containers/${id}/archive`, { query: { path: "/" }, body: tar, contentType: "application/x-tar" });
+                    await container.putArchive(tar, { path: "/" });
                 } catch (err) {
                     throw new Error(`Unable to upload volume content (${u.file}): ${(err as Error).message}`);
                 }
             }
             if (inputs.start) {
-                await dockerApi("POST", `/containers/${id}/start`);
+                await container.start();
                 if (inputs.wait) await waitHealthy(id, inputs.waitTimeout ?? 60);
             }
-            return { id, outputs: stateFrom(rawInputs, await inspect(id)) };
+            // Create ends with the provider's Read.
+            const info = await inspect(id);
+            return { id, outputs: stateFrom(readBack(rawInputs, info), info) };
         } catch (err) {
             const partial: Realized = { id, outputs: { ...rawInputs, name } };
             throw new PartialCreateError(partial, err as Error);
@@ -443,34 +492,29 @@ export const containerProvider: ResourceProvider = {
     },
     async update(_ctx, old, rawInputs, plan): Promise<Realized> {
         const inputs = withDefaults(rawInputs);
-        const olds = withDefaults(old.inputs);
+        const stored = plan.stored ?? storedInputs(old);
+        // The stored mustRun: false when the provider's Read found the container stopped.
+        const olds = withDefaults(stored);
         if (plan.changed.some((k) => APPLIED_IN_PLACE.includes(k))) {
-            await dockerApi("POST", `/containers/${old.id}/update`, {
-                body: {
-                    RestartPolicy: { Name: inputs.restart, MaximumRetryCount: inputs.maxRetryCount ?? 0 },
-                    CpuShares: inputs.cpuShares ?? 0,
-                    Memory: (inputs.memory ?? 0) * MB,
-                    MemoryReservation: (inputs.memoryReservation ?? 0) * MB,
-                    CpusetCpus: inputs.cpuSet ?? "",
-                    ...(isSet(inputs.memorySwap) ? { MemorySwap: Number(inputs.memorySwap) > 0 ? Number(inputs.memorySwap) * MB : Number(inputs.memorySwap) } : {}),
-                },
+            await engine().getContainer(old.id).update({
+                RestartPolicy: { Name: inputs.restart, MaximumRetryCount: inputs.maxRetryCount ?? 0 },
+                CpuShares: inputs.cpuShares ?? 0,
+                Memory: (inputs.memory ?? 0) * MB,
+                MemoryReservation: (inputs.memoryReservation ?? 0) * MB,
+                CpusetCpus: inputs.cpuSet ?? "",
+                ...(isSet(inputs.memorySwap) ? { MemorySwap: Number(inputs.memorySwap) > 0 ? Number(inputs.memorySwap) * MB : Number(inputs.memorySwap) } : {}),
             });
         }
         if (!olds.mustRun && inputs.mustRun && inputs.start) {
-            await dockerApi("POST", `/containers/${old.id}/start`);
+            await unlessAlready(engine().getContainer(old.id).start());
         }
-        return { id: old.id, outputs: { ...stateFrom(rawInputs, await inspect(old.id)) } };
+        // Update does not end with Read: the state keeps what the program wrote.
+        return { id: old.id, outputs: stateFrom(declaredInputs(rawInputs, stored), await inspect(old.id)) };
     },
     async delete(_ctx: ProviderContext, record: StoredResource) {
         await removeContainer(record.id, record.inputs);
     },
     async exists(record) {
-        try {
-            await inspect(record.id);
-            return true;
-        } catch (err) {
-            if (isNotFound(err)) return false;
-            throw err;
-        }
+        return (await inspectIfExists(record.id)) !== undefined;
     },
 };

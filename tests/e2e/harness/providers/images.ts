@@ -6,7 +6,7 @@
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { dockerApi, dockerBuildCli, isNotFound } from "../docker";
+import { dockerBuildCli, engine, isNotFound } from "../docker";
 import { StoredResource } from "../state";
 import { Plan, ProviderContext, Realized, ResourceProvider } from "../types";
 import { changedKeys, isSet, runProcess, sameValue } from "../util";
@@ -68,7 +68,7 @@ function contextDigest(context: string, dockerfile: string): string {
 
 async function imageExists(id: string): Promise<boolean> {
     try {
-        await dockerApi("GET", `/images/${encodeURIComponent(id)}/json`);
+        await engine().getImage(id).inspect();
         return true;
     } catch (err) {
         if (isNotFound(err)) return false;
@@ -100,7 +100,7 @@ async function buildImage(ctx: ProviderContext, inputs: Record<string, any>): Pr
         const tail = result.combined.split("\n").slice(-60).join("\n");
         throw new Error(`e2e harness: ${IMAGE} ${ctx.name}: docker build of ${inputs.imageName} failed (exit ${result.code}${result.timedOut ? ", timed out" : ""}):\n${tail}`);
     }
-    const image = await dockerApi<any>("GET", `/images/${encodeURIComponent(inputs.imageName)}/json`);
+    const image = await engine().getImage(inputs.imageName).inspect();
     return {
         // The provider's id is the image name; with skipPush, repoDigest is the local image ID.
         id: inputs.imageName,
@@ -157,7 +157,7 @@ export const imageProvider: ResourceProvider = {
 
 async function inspectLocal(ctx: ProviderContext, ref: string): Promise<{ Id: string; RepoDigests?: string[] }> {
     try {
-        return await dockerApi("GET", `/images/${encodeURIComponent(ref)}/json`);
+        return await engine().getImage(ref).inspect();
     } catch (err) {
         if (isNotFound(err)) {
             throw new Error(

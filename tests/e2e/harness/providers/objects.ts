@@ -4,7 +4,7 @@
  * input is ForceNew, so any change replaces; deletion retries while the
  * object is still in use (30 s, like the provider).
  */
-import { dockerApi, isNotFound } from "../docker";
+import { engine, isNotFound } from "../docker";
 import { StoredResource } from "../state";
 import { Plan, ProviderContext, Realized, ResourceProvider } from "../types";
 import { changedKeys, isSet, retryUntil } from "../util";
@@ -64,22 +64,20 @@ export const networkProvider: ResourceProvider = {
             : undefined;
         // The provider sends no CheckDuplicate; the engine refuses a second
         // local network of the same name anyway.
-        const created = await dockerApi<{ Id: string }>("POST", "/networks/create", {
-            body: {
-                Name: name,
-                Driver: inputs.driver || undefined,
-                Options: inputs.options,
-                Internal: Boolean(inputs.internal),
-                Attachable: Boolean(inputs.attachable),
-                Ingress: Boolean(inputs.ingress),
-                ...(inputs.ipv6 ? { EnableIPv6: true } : {}),
-                IPAM: ipam,
-                Labels: labelMap(inputs.labels),
-            },
+        const created = await engine().createNetwork({
+            Name: name,
+            Driver: inputs.driver || undefined,
+            Options: inputs.options,
+            Internal: Boolean(inputs.internal),
+            Attachable: Boolean(inputs.attachable),
+            Ingress: Boolean(inputs.ingress),
+            ...(inputs.ipv6 ? { EnableIPv6: true } : {}),
+            IPAM: ipam,
+            Labels: labelMap(inputs.labels),
         });
-        const net = await dockerApi<any>("GET", `/networks/${created.Id}`);
+        const net = await created.inspect();
         return {
-            id: created.Id,
+            id: created.id,
             outputs: {
                 ...inputs,
                 name,
@@ -96,7 +94,7 @@ export const networkProvider: ResourceProvider = {
     async delete(_ctx: ProviderContext, record) {
         await retryUntil(`removing network ${record.outputs.name} (it still has endpoints: detach test stand-ins before destroying)`, 30_000, 500, async () => {
             try {
-                await dockerApi("DELETE", `/networks/${record.id}`);
+                await engine().getNetwork(record.id).remove();
                 return true;
             } catch (err) {
                 if (isNotFound(err)) return true;
@@ -107,7 +105,7 @@ export const networkProvider: ResourceProvider = {
     },
     async exists(record) {
         try {
-            await dockerApi("GET", `/networks/${record.id}`);
+            await engine().getNetwork(record.id).inspect();
             return true;
         } catch (err) {
             if (isNotFound(err)) return false;
@@ -139,10 +137,9 @@ export const volumeProvider: ResourceProvider = {
     },
     async create(ctx, inputs): Promise<Realized> {
         const name: string = inputs.name ?? ctx.autoName;
-        const created = await dockerApi<any>("POST", "/volumes/create", {
-            body: { Name: name, Driver: inputs.driver || undefined, DriverOpts: inputs.driverOpts, Labels: labelMap(inputs.labels) },
-        });
-        return { id: created.Name, outputs: { ...inputs, name: created.Name, driver: created.Driver, mountpoint: created.Mountpoint } };
+        const created = await engine().createVolume({ Name: name, Driver: inputs.driver || undefined, DriverOpts: inputs.driverOpts, Labels: labelMap(inputs.labels) ?? {} });
+        const volume = await created.inspect();
+        return { id: volume.Name, outputs: { ...inputs, name: volume.Name, driver: volume.Driver, mountpoint: volume.Mountpoint } };
     },
     async update() {
         throw new Error("e2e harness: volumes are never updated in place");
@@ -150,7 +147,7 @@ export const volumeProvider: ResourceProvider = {
     async delete(_ctx, record) {
         await retryUntil(`removing volume ${record.id} (still in use)`, 30_000, 500, async () => {
             try {
-                await dockerApi("DELETE", `/volumes/${encodeURIComponent(record.id)}`, { query: { force: true } });
+                await engine().getVolume(record.id).remove({ force: true });
                 return true;
             } catch (err) {
                 if (isNotFound(err)) return true;
@@ -161,7 +158,7 @@ export const volumeProvider: ResourceProvider = {
     },
     async exists(record) {
         try {
-            await dockerApi("GET", `/volumes/${encodeURIComponent(record.id)}`);
+            await engine().getVolume(record.id).inspect();
             return true;
         } catch (err) {
             if (isNotFound(err)) return false;
