@@ -6,6 +6,7 @@
  */
 import { isIPv4 } from "net";
 import { z } from "zod";
+import { imageRefProblem } from "../policy/contract/imageRef";
 import { checkAllowlistEntry } from "../policy/contract/allowlist";
 import { addProblem, matches, shown, TextCheck } from "./fields";
 import { isPrivateCidr, parseCidr } from "./net";
@@ -88,17 +89,10 @@ export const apiRoot: TextCheck = (value) => {
 /** One or more PEM certificates, as NODE_EXTRA_CA_CERTS reads them. */
 export const pemCertificates = matches(/^-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----$/, "must be one or more PEM certificates (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----)");
 
-const IMAGE_REF = /^[a-z0-9]+([._-][a-z0-9]+)*(:\d+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
-
-/** An image reference pinned by a tag other than `latest`, or by digest. */
+/** An image reference pinned by a release tag or a digest (the policy pack's grammar, policy/contract/imageRef.ts). */
 export const imageRef: TextCheck = (ref) => {
-    const wrong = (problem: string) => `${shown(ref)} ${problem}`;
-    if (!IMAGE_REF.test(ref)) return wrong("is not a valid image reference");
-    if (ref.includes("@sha256:")) return undefined;
-    const tag = ref.split("/").pop()!.split(":")[1];
-    if (tag === undefined) return wrong("has no tag or digest, so every pull may bring a different image");
-    if (tag === "latest") return wrong("is pinned to `latest`, which moves; use a version tag or a digest");
-    return undefined;
+    const problem = imageRefProblem(ref);
+    return problem === undefined ? undefined : `${shown(ref)} ${problem}`;
 };
 
 /** A Docker network subnet: private, /16 to /28, host bits zero (what planSubnet and the engine accept). */

@@ -1,53 +1,6 @@
+import { parseImageRef, pinLevel } from "../contract/imageRef";
 import { resourcePolicy } from "./define";
 import { isUnknown, j, T } from "./util";
-
-export interface ImageRef {
-    /** Repository without tag or digest, e.g. `ghcr.io/berriai/litellm`. */
-    repository: string;
-    tag?: string;
-    digest?: string;
-}
-
-const IMAGE_ID = /^sha256:[a-f0-9]{64}$/;
-const DIGEST = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
-
-/** Tags that name a moving target rather than a release. */
-const MOVING_TAGS = new Set(["latest", "nightly", "edge", "dev", "main", "master", "stable", "rolling", "canary", "unstable", "head"]);
-
-/** Splits `registry:port/path/name:tag@digest`; a colon before the last slash belongs to the registry. */
-export function parseImageRef(ref: string): ImageRef {
-    let rest = ref.trim();
-    let digest: string | undefined;
-    const at = rest.indexOf("@");
-    if (at >= 0) {
-        digest = rest.slice(at + 1);
-        rest = rest.slice(0, at);
-    }
-    const slash = rest.lastIndexOf("/");
-    const colon = rest.lastIndexOf(":");
-    let tag: string | undefined;
-    if (colon > slash) {
-        tag = rest.slice(colon + 1);
-        rest = rest.slice(0, colon);
-    }
-    return { repository: rest, ...(tag !== undefined ? { tag } : {}), ...(digest !== undefined ? { digest } : {}) };
-}
-
-export function isMovingTag(tag: string): boolean {
-    const t = tag.toLowerCase();
-    return MOVING_TAGS.has(t) || /(^|[-_.])latest($|[-_.])/.test(t);
-}
-
-export type PinLevel = "id" | "digest" | "tag" | "moving" | "none" | "bad-digest";
-
-export function pinLevel(ref: string): PinLevel {
-    const r = ref.trim();
-    if (IMAGE_ID.test(r)) return "id";
-    const p = parseImageRef(r);
-    if (p.digest !== undefined) return DIGEST.test(p.digest) ? "digest" : "bad-digest";
-    if (p.tag === undefined || p.tag === "") return "none";
-    return isMovingTag(p.tag) ? "moving" : "tag";
-}
 
 export interface ImagePinningConfig {
     /** When true, a tag alone is not enough: every image must carry a digest. */

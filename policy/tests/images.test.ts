@@ -1,5 +1,5 @@
 import { imagesDigestAdvised, imagesPinned } from "../policies";
-import { parseImageRef, pinLevel } from "../policies/images";
+import { parseImageRef, pinLevel } from "../contract/imageRef";
 import { T } from "../policies/util";
 import { compliantStack, mutated } from "./fixtures";
 import { violationsOf } from "./harness";

@@ -169,6 +169,8 @@ const REJECTIONS: Case[] = [
     ["a non-PEM CA", { agent: { extraCaCertificates: "hello" } }, "secureclaw:agent.extraCaCertificates", /PEM/, /relay-ca\.pem/],
     ["an image without a tag", { images: { vllm: "vllm/vllm-openai" } }, "secureclaw:images.vllm", /no tag or digest/, /vllm\/vllm-openai:v/],
     ["an image on latest", { images: { litellm: "ghcr.io/berriai/litellm:latest" } }, "secureclaw:images.litellm", /latest/, /litellm:v1\.83/],
+    ["an image on a moving tag the policy pack refuses too", { images: { litellm: "ghcr.io/berriai/litellm:main-latest" } }, "secureclaw:images.litellm", /pinned to `main-latest`, which moves/, /litellm:v1\.83/],
+    ["an image on nightly", { images: { vllm: "vllm/vllm-openai:nightly" } }, "secureclaw:images.vllm", /pinned to `nightly`, which moves/, /vllm-openai:v/],
     ["an image with a registry port but no tag", { images: { vllm: "registry.lan:5000/vllm" } }, "secureclaw:images.vllm", /no tag or digest/, /vllm-openai/],
     ["a public subnet", { network: { enclaveSubnet: "8.8.8.0/24" } }, "secureclaw:network.enclaveSubnet", /private IPv4 subnet/, /10\.89\.0\.0\/24/],
     ["a subnet with host bits", { network: { enclaveSubnet: "10.89.0.1/24" } }, "secureclaw:network.enclaveSubnet", /host bits zero/, /10\.89\.0\.0\/24/],
