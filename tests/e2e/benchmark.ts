@@ -8,21 +8,36 @@
  *  - time to realize the enclave from cold (images cached) until the agent is healthy;
  *  - CONNECT + TLS + one request through Squid vs the same directly from a
  *    container on the egress network, against the Telegram stand-in;
- *  - chat-completion latency through LiteLLM vs directly to the vLLM stand-in;
+ *  - the model path three ways, same client, same CPU share: agent -> door ->
+ *    LiteLLM -> stand-in; LiteLLM -> stand-in from the door's own network
+ *    namespace (the path without the door); and the stand-in directly from
+ *    LiteLLM's namespace. Non-streaming p50/p95 at concurrency 1 and 8, the
+ *    first streamed event p50, and chunks/s of 2,000-chunk streams (the
+ *    stand-in emits them as fast as it can) at concurrency 1 and 8;
  *  - time from an allowlist change to its effect;
  *  - memory of each container, and the marginal memory of one more agent.
  * The "vLLM" is the stand-in (no GPU): model time is not in these figures,
  * only what the enclave adds.
  */
 import { destroy, realize } from "./harness";
-import { E2E_SECRETS, GPU_HOST_IP, PREFIX, STACK, TELEGRAM_IP, buildStandinImages, destroyHooks, e2eConfig, materials, standinHooks, teardownE2E } from "./setup";
+import { E2E_SECRETS, GPU_HOST_IP, PREFIX, STACK, TELEGRAM_IP, buildStandinImages, cleanE2E, destroyHooks, e2eConfig, materials, standinHooks, teardownE2E } from "./setup";
 import { docker, health, probe, sh, waitFor } from "./support";
 import * as fs from "fs";
 import * as path from "path";
 
 const AGENT = `${PREFIX}-agent`;
+const DOOR = `${PREFIX}-model-door`;
+const LITELLM = `${PREFIX}-model-gateway`;
 const ROUNDS = 3;
 const PER_ROUND = 20;
+const BENCH_LIMITS = {
+    "agent.requestsPerMinute": 100000,
+    "agent.tokensPerMinute": 1e9,
+    "agent.tokensPerDay": 1e12,
+    "agent.concurrentRequests": 64,
+};
+/** Streams of this many one-word chunks measure throughput. */
+const STREAM_CHUNKS = 2000;
 
 function memoryMiB(container: string): number {
     const usage = docker("stats", "--no-stream", "--format", "{{.MemUsage}}", container).split("/")[0].trim();
@@ -36,6 +51,62 @@ async function baselineProbe(image: string, mount: string, command: string, args
     return JSON.parse(r.stdout.trim().split("\n").pop()!);
 }
 
+/**
+ * The model path measured three ways, interleaved in rounds, with the same
+ * probe client under the same CPU share (the agent's: one CPU):
+ *  - door: from the agent box, with its door credential;
+ *  - LiteLLM: a throwaway container in the door's network namespace, with the master key;
+ *  - direct: a throwaway container in LiteLLM's network namespace, to the vLLM stand-in.
+ */
+async function modelPath(agentImage: string, figures: Array<[string, string]>): Promise<void> {
+    const litellmIp = docker("inspect", "-f", `{{(index .NetworkSettings.Networks "${PREFIX}-gateway").IPAddress}}`, LITELLM);
+    const targets: Array<{ name: string; run: (cmd: string, args: string[]) => Promise<any> }> = [
+        { name: "door (agent -> door -> LiteLLM -> stand-in)", run: (cmd, args) => probe(AGENT, cmd, [args[0], "http://model-gateway:4000/v1/chat/completions", "SECURECLAW_GATEWAY_KEY", "secureclaw-model", ...args.slice(1)]) },
+        { name: "LiteLLM (door's namespace -> LiteLLM -> stand-in)", run: (cmd, args) => namespaceProbe(agentImage, DOOR, "BENCH_KEY", E2E_SECRETS.gatewayMasterKey, cmd, [args[0], `http://${litellmIp}:4000/v1/chat/completions`, "BENCH_KEY", "secureclaw-model", ...args.slice(1)]) },
+        { name: "direct (LiteLLM's namespace -> stand-in)", run: (cmd, args) => namespaceProbe(agentImage, LITELLM, "BENCH_KEY", E2E_SECRETS.vllmApiKey, cmd, [args[0], `http://${GPU_HOST_IP}:8000/v1/chat/completions`, "BENCH_KEY", "qwen3-4b", ...args.slice(1)]) },
+    ];
+    const measures: Array<{ what: string; cmd: string; args: string[]; show: (rounds: any[]) => string }> = [
+        { what: "chat, non-streaming, concurrency 1", cmd: "bench-chat", args: [String(PER_ROUND * 2), "1"], show: merge },
+        { what: "chat, non-streaming, concurrency 8", cmd: "bench-chat", args: [String(PER_ROUND * 8), "8"], show: merge },
+        { what: "first streamed event (16-chunk reply), concurrency 1", cmd: "bench-stream", args: [String(PER_ROUND), "16", "1"], show: (r) => merge(r.map((x) => x.first_event)) },
+        { what: `stream of ${STREAM_CHUNKS} chunks, concurrency 1`, cmd: "bench-stream", args: ["4", String(STREAM_CHUNKS), "1"], show: chunkRate },
+        { what: `${STREAM_CHUNKS}-chunk streams, concurrency 8 (aggregate)`, cmd: "bench-stream", args: ["16", String(STREAM_CHUNKS), "8"], show: chunkRate },
+    ];
+    for (const measure of measures) {
+        const rounds = targets.map(() => [] as any[]);
+        for (let i = 0; i < ROUNDS; i++) {
+            for (const [k, target] of targets.entries()) {
+                const r = await target.run(measure.cmd, measure.args);
+                if (r.error_count > 0 || r.incomplete > 0) throw new Error(`${target.name}, ${measure.what}: ${JSON.stringify(r)}`);
+                rounds[k].push(r);
+            }
+        }
+        for (const [k, target] of targets.entries()) figures.push([`${measure.what}: ${target.name}`, measure.show(rounds[k])]);
+    }
+}
+
+/**
+ * probe.py in a throwaway container from the agent image that shares
+ * `container`'s network namespace (so it stands where that container
+ * stands), limited to one CPU like the agent. The key reaches it through the
+ * environment, not the command line.
+ */
+async function namespaceProbe(image: string, container: string, keyVar: string, key: string, command: string, args: string[]): Promise<any> {
+    const probeText = fs.readFileSync(path.join(__dirname, "probes", "probe.py"), "utf8");
+    const r = await sh("docker", ["run", "--rm", "-i", "--network", `container:${container}`, "--cpus", "1", "-e", keyVar, "--entrypoint", "python3", image, "-", command, ...args], probeText, 10 * 60_000, { [keyVar]: key });
+    const line = r.stdout.trim().split("\n").pop() ?? "";
+    try {
+        return JSON.parse(line);
+    } catch {
+        throw new Error(`probe ${command} in ${container}'s namespace printed no JSON (exit ${r.code}): ${r.stdout}${r.stderr}`);
+    }
+}
+
+function chunkRate(rounds: any[]): string {
+    const rates = rounds.map((r) => r.chunks_per_second).sort((a, b) => a - b);
+    return `${rates[Math.floor(rates.length / 2)]} chunks/s (median of ${rounds.length} rounds x ${rounds[0].streams} streams; rounds ${rates.join(", ")})`;
+}
+
 function merge(rounds: any[]): string {
     const p50 = rounds.map((r) => r.p50_ms).sort((a, b) => a - b);
     const p95 = rounds.map((r) => r.p95_ms).sort((a, b) => a - b);
@@ -46,7 +117,8 @@ async function main(): Promise<void> {
     buildStandinImages();
     const m = materials();
     const secrets = { ...E2E_SECRETS, sshPrivateKey: m.sshPrivateKey };
-    const up = (paths: Record<string, unknown> = {}) => realize(STACK, e2eConfig(m, paths), secrets, standinHooks(m));
+    // The agent's default budget (120 requests a minute, 4 at once) would refuse the benchmark itself.
+    const up = (paths: Record<string, unknown> = {}) => realize(STACK, e2eConfig(m, { ...BENCH_LIMITS, ...paths }), secrets, standinHooks(m));
     const figures: Array<[string, string]> = [];
     const push = figures.push.bind(figures);
     figures.push = (...rows: Array<[string, string]>) => {
@@ -54,8 +126,7 @@ async function main(): Promise<void> {
         return push(...rows);
     };
 
-    await destroy(STACK, { purgeRetained: true, hooks: destroyHooks() });
-    await teardownE2E();
+    await cleanE2E();
     let t = Date.now();
     const first = await up();
     const realized = Date.now() - t;
@@ -72,14 +143,7 @@ async function main(): Promise<void> {
     figures.push(["CONNECT+TLS+GET through Squid (agent)", merge(viaProxy)]);
     figures.push(["same, direct from the egress network (baseline)", merge(direct)]);
 
-    const gateway: any[] = [];
-    const vllm: any[] = [];
-    for (let i = 0; i < ROUNDS; i++) {
-        gateway.push(await probe(AGENT, "bench-chat", [String(PER_ROUND), "http://model-gateway:4000/v1/chat/completions", "SECURECLAW_GATEWAY_KEY", "secureclaw-model"]));
-        vllm.push(await baselineProbe(agentImage, path.join(m.dir, "tls"), "bench-chat", [String(PER_ROUND), `http://${GPU_HOST_IP}:8000/v1/chat/completions`, E2E_SECRETS.vllmApiKey, "qwen3-4b"]));
-    }
-    figures.push(["chat completion through LiteLLM (agent)", merge(gateway)]);
-    figures.push(["same, direct to the vLLM stand-in (baseline)", merge(vllm)]);
+    await modelPath(agentImage, figures);
 
     t = Date.now();
     await up({ "egress.allowlist": ["api.telegram.org", "relay.e2e.test"], "egress.pinnedHosts": { "api.telegram.org": TELEGRAM_IP, "relay.e2e.test": TELEGRAM_IP } });
@@ -88,7 +152,7 @@ async function main(): Promise<void> {
     figures.push(["allowlist change to effect", `${((Date.now() - t) / 1000).toFixed(1)} s (re-run ${(rerun / 1000).toFixed(1)} s, then the proxy's reload)`]);
     await up();
 
-    for (const role of ["agent", "egress-proxy", "model-gateway"]) {
+    for (const role of ["agent", "egress-proxy", "model-door", "model-gateway"]) {
         figures.push([`memory: ${role}`, `${memoryMiB(`${PREFIX}-${role}`).toFixed(0)} MiB`]);
     }
     // One more agent: same image, limits, read-only config and network; its own state and workspace.

@@ -12,9 +12,12 @@ import * as dgram from "dgram";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { doorCredential } from "../../components/door/credentials";
+import { MODEL_PRESETS } from "../../config/presets";
 import { REPO_ROOT } from "../support/program";
-import { destroy, leftovers, purgeLabelled, realize, RealizeResult } from "./harness";
-import { E2E_SECRETS, GPU_HOST_IP, Materials, PREFIX, STACK, STANDINS, TELEGRAM_IP, buildStandinImages, destroyHooks, e2eConfig, materials, stackFile, standinHooks, teardownE2E, telegramRequests } from "./setup";
+import { AGENT_KEY, askGateway, askGatewayMany, burst, chatBody, gatewayAnswers, header, liteLLMRequests, REFUSED_ROUTES, revealing, sseData, standinRequests, tag } from "./gateway";
+import { destroy, leftovers, realize, RealizeResult } from "./harness";
+import { E2E_SECRETS, GPU_HOST_IP, Materials, PREFIX, STACK, STANDINS, TELEGRAM_IP, buildStandinImages, cleanE2E, destroyHooks, e2eConfig, materials, stackFile, standinHooks, teardownE2E, telegramRequests } from "./setup";
 import { containerEvents, containerId, docker, engineAvailable, health, listenOnHost, probe, probeFrom, sh, Tally, waitFor } from "./support";
 
 const missingEngine = engineAvailable();
@@ -26,7 +29,10 @@ if (missingEngine) console.log(`SecureClaw e2e skipped: ${missingEngine}`);
 
 const AGENT = `${PREFIX}-agent`;
 const PROXY = `${PREFIX}-egress-proxy`;
-const GATEWAY = `${PREFIX}-model-gateway`;
+/** The door: answers as model-gateway on the enclave network. */
+const DOOR = `${PREFIX}-model-door`;
+/** LiteLLM, on the gateway network behind the door. */
+const LITELLM = `${PREFIX}-model-gateway`;
 const VLLM_ON_GPU_HOST = `${PREFIX}-vllm`;
 const CA = "/etc/openclaw/ca/extra.pem";
 const tally = new Tally();
@@ -38,24 +44,59 @@ let first: RealizeResult;
 /** When the first realize started and ended (ms since the epoch): the window of the containers' first events. */
 let firstRun: { since: number; until: number };
 
-/** Destroys what an earlier run left, even when its stand-ins are gone (then the remote stop can't run). */
-async function clean(): Promise<void> {
-    try {
-        await destroy(STACK, { purgeRetained: true, hooks: destroyHooks() });
-    } catch (err) {
-        console.log(`e2e: destroy of a previous run failed (${String(err).split("\n")[0]}); removing by label`);
-        await purgeLabelled(PREFIX);
-        fs.rmSync(path.join(REPO_ROOT, ".e2e-state", `${STACK}.json`), { force: true });
-    }
-    await teardownE2E();
-}
-
 async function up(paths: Record<string, unknown> = {}): Promise<RealizeResult> {
     return realize(STACK, e2eConfig(m, paths), secrets, standinHooks(m));
 }
 
-const chat = (text: string) =>
-    probe(AGENT, "http", ["POST", "http://model-gateway:4000/v1/chat/completions", "SECURECLAW_GATEWAY_KEY", JSON.stringify({ model: "secureclaw-model", messages: [{ role: "user", content: text }] })]);
+/** Model calls the suite made that the door answered 200: the usage command must count at least these. */
+let modelCallsAnswered = 0;
+
+/** A chat completion from the agent box, with its own key; every answer is kept for the upstream check. */
+async function chat(text: string, extra: Record<string, unknown> = {}, target = "/v1/chat/completions") {
+    const r = await askGateway(AGENT, { method: "POST", target, body: chatBody(text, extra) });
+    if (r.code === 200) modelCallsAnswered++;
+    return r;
+}
+
+/** Waits for the door to log that it applied settings it re-read after `sinceMs`. */
+async function doorAppliedSettings(sinceMs: number): Promise<void> {
+    await waitFor("the door to apply its new settings", async () => {
+        const r = await sh("docker", ["logs", "--since", (sinceMs / 1000).toFixed(3), DOOR]);
+        return r.stdout.includes('"event":"settings-applied"') || undefined;
+    }, MINUTE, 500);
+}
+
+/**
+ * What LiteLLM itself answers `key` for GET /v1/models and a chat completion
+ * (status and the start of the body), asked from inside its own container;
+ * the key goes over stdin.
+ */
+async function liteLLMDirect(key: string): Promise<Array<{ status: number; body: string }>> {
+    const script = [
+        "import json, sys, urllib.request, urllib.error",
+        "key = sys.stdin.read().strip()",
+        "def ask(path, body=None):",
+        "    req = urllib.request.Request('http://127.0.0.1:4000' + path, data=body, headers={'Authorization': 'Bearer ' + key, 'Content-Type': 'application/json'})",
+        "    try:",
+        "        with urllib.request.urlopen(req, timeout=30) as r:",
+        "            return {'status': r.status, 'body': r.read(300).decode(errors='replace')}",
+        "    except urllib.error.HTTPError as e:",
+        "        return {'status': e.code, 'body': e.read(300).decode(errors='replace')}",
+        "chat = json.dumps({'model': 'secureclaw-model', 'messages': [{'role': 'user', 'content': 'direct'}], 'max_tokens': 8}).encode()",
+        "print(json.dumps([ask('/v1/models'), ask('/v1/chat/completions', chat)]))",
+    ].join("\n");
+    const r = await sh("docker", ["exec", "-i", LITELLM, "python3", "-c", script], key);
+    return JSON.parse(r.stdout.trim().split("\n").pop() ?? "[]");
+}
+
+/** When the door last admitted a model call (ms since the epoch), from its usage log; 0 if never. */
+async function doorLastAdmitted(): Promise<number> {
+    const r = await sh("docker", ["exec", DOOR, "cat", "/var/lib/secureclaw-door/usage.jsonl"]);
+    const times = r.stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l)).filter((u) => u.refused === undefined).map((u) => Date.parse(u.time));
+    return Math.max(0, ...times);
+}
+
+const runningContainers = () => docker("ps", "--no-trunc", "--filter", `label=secureclaw.stack=${PREFIX}`, "--format", "{{.Names}} {{.ID}}").split("\n").sort();
 
 async function gpuHostLaunches(): Promise<Array<Record<string, any>>> {
     const r = await sh("docker", ["exec", STANDINS.gpuHost.name, "cat", "/var/log/vllm-standin/launches.jsonl"]);
@@ -67,7 +108,7 @@ suite("SecureClaw enclave on a real Docker engine", () => {
         buildStandinImages();
         m = materials();
         secrets = { ...E2E_SECRETS, sshPrivateKey: m.sshPrivateKey };
-        await clean();
+        await cleanE2E();
         const started = Date.now();
         first = await up();
         firstRun = { since: started, until: Date.now() };
@@ -77,7 +118,7 @@ suite("SecureClaw enclave on a real Docker engine", () => {
 
     afterAll(async () => {
         console.log(tally.summary());
-        if (process.env.SECURECLAW_E2E_KEEP !== "1" && !missingEngine) await clean();
+        if (process.env.SECURECLAW_E2E_KEEP !== "1" && !missingEngine) await cleanE2E();
     }, 10 * MINUTE);
 
     describe("the program realized what it declared", () => {
@@ -93,7 +134,20 @@ suite("SecureClaw enclave on a real Docker engine", () => {
             expect(info.Config.User).toBe("1000:1000");
         });
 
-        test.each([AGENT, PROXY, GATEWAY])("the pids limit holds from the first second: %s was updated before it was started", (name) => {
+        test("the door joins the enclave (as model-gateway) and the gateway network; LiteLLM the gateway and egress networks, never the enclave", () => {
+            const networks = (name: string) => JSON.parse(docker("inspect", name))[0].NetworkSettings.Networks as Record<string, { Aliases: string[] | null }>;
+            const door = networks(DOOR);
+            expect(Object.keys(door).sort()).toEqual([`${PREFIX}-enclave`, `${PREFIX}-gateway`]);
+            expect(door[`${PREFIX}-enclave`].Aliases).toContain("model-gateway");
+            const litellm = networks(LITELLM);
+            expect(Object.keys(litellm).sort()).toEqual([`${PREFIX}-egress`, `${PREFIX}-gateway`]);
+            expect(litellm[`${PREFIX}-gateway`].Aliases).toContain("litellm");
+            const gatewayNet = JSON.parse(docker("network", "inspect", `${PREFIX}-gateway`))[0];
+            expect(gatewayNet.Internal).toBe(true);
+            expect(gatewayNet.IPAM.Config[0].Subnet).toBe(stackFile().network.gatewaySubnet);
+        });
+
+        test.each([AGENT, PROXY, DOOR, LITELLM])("the pids limit holds from the first second: %s was updated before it was started", (name) => {
             const id = containerId(name);
             // The program's own start command for this container: triggers [container ID, pids limit].
             const start = first.resources.find((r) => r.type === "command:local:Command" && r.inputs.triggers?.[0] === id);
@@ -112,7 +166,7 @@ suite("SecureClaw enclave on a real Docker engine", () => {
         test("every running container of the program has a pids limit and a health check (CIS Docker Benchmark 5.27, 5.29)", () => {
             const ids = docker("ps", "-q", "--no-trunc", "--filter", `label=secureclaw.stack=${PREFIX}`).split("\n").filter(Boolean);
             const containers = ids.map((id) => JSON.parse(docker("inspect", id))[0]);
-            expect(containers.map((c) => c.Name.slice(1))).toEqual(expect.arrayContaining([AGENT, PROXY, GATEWAY]));
+            expect(containers.map((c) => c.Name.slice(1))).toEqual(expect.arrayContaining([AGENT, PROXY, DOOR, LITELLM]));
             const missing = containers.flatMap((c) => {
                 const test: string[] = c.Config.Healthcheck?.Test ?? [];
                 return [
@@ -304,28 +358,92 @@ suite("SecureClaw enclave on a real Docker engine", () => {
             expect(JSON.parse(r.body).choices[0].message.content).toBe("stand-in reply from qwen3-4b: hello from the enclave");
         });
 
-        test("10. LiteLLM admin routes with the key the agent holds (recorded)", async () => {
-            const routes: Array<[string, string, string?]> = [
-                ["POST", "/key/generate", "{}"],
-                ["GET", "/key/list"],
-                ["POST", "/model/new", JSON.stringify({ model_name: "x", litellm_params: { model: "openai/gpt-4o", api_key: "sk-attacker" } })],
-                ["GET", "/model/info"],
-                ["POST", "/config/update", "{}"],
-                ["GET", "/get/config/callbacks"],
-                ["POST", "/user/new", "{}"],
-                ["GET", "/global/spend/logs"],
-                ["GET", "/vllm/tokenize"],
-                ["GET", "/ui"],
-            ];
-            const results: string[] = [];
-            for (const [method, route, body] of routes) {
-                const r = await probe(AGENT, "http", [method, `http://model-gateway:4000${route}`, "SECURECLAW_GATEWAY_KEY", ...(body ? [body] : [])]);
-                results.push(`${method} ${route} -> ${r.code}`);
+        test("10a. the agent holds no credential worth stealing: a door credential, not LiteLLM's key, refused by LiteLLM itself", async () => {
+            const env: string[] = JSON.parse(docker("inspect", AGENT))[0].Config.Env;
+            const key = env.find((e) => e.startsWith(`${AGENT_KEY}=`))!.slice(AGENT_KEY.length + 1);
+            expect(key.startsWith("sk-door-")).toBe(true);
+            expect(key).toBe(doorCredential(E2E_SECRETS.gatewayMasterKey, "main"));
+            // Neither upstream key is anywhere in the box's environment, under any name.
+            const leakedKeys = env.filter((e) => e.includes(E2E_SECRETS.gatewayMasterKey) || e.includes(E2E_SECRETS.vllmApiKey));
+            expect(leakedKeys).toEqual([]);
+            // Presented to LiteLLM directly (from inside LiteLLM's container), it opens nothing; the master key is the control.
+            const withDoorKey = await liteLLMDirect(key);
+            const withMasterKey = await liteLLMDirect(E2E_SECRETS.gatewayMasterKey);
+            // LiteLLM without a database answers any key but its master key with 400 "No connected db." (it
+            // would look the key up there), 401 with one: either way an error, never a model list or a reply.
+            const refused = (a: { status: number; body: string }) => [400, 401].includes(a.status) && /"error"/.test(a.body) && !/"choices"|"data"/.test(a.body);
+            tally.record("the agent's key presented to LiteLLM directly", withDoorKey.every(refused), withDoorKey.map((a) => `${a.status} ${a.body.slice(0, 80)}`));
+            expect(withMasterKey.map((a) => a.status)).toEqual([200, 200]);
+            expect(withDoorKey.filter((a) => !refused(a))).toEqual([]);
+        });
+
+        test("10b. LiteLLM is out of the agent's reach: its name does not resolve, its addresses do not answer", async () => {
+            const lookup = await probe(AGENT, "resolve", ["litellm"]);
+            tally.record("resolve litellm from the agent", !lookup.resolved, lookup);
+            expect(lookup.resolved).toBe(false);
+            for (const network of ["gateway", "egress"]) {
+                const address = docker("inspect", "-f", `{{(index .NetworkSettings.Networks "${PREFIX}-${network}").IPAddress}}`, LITELLM);
+                expect(address).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+                const r = await probe(AGENT, "tcp", [address, "4000", "2"]);
+                tally.record(`LiteLLM directly on the ${network} network (${address}:4000)`, !r.connected, r);
+                expect(r.connected).toBe(false);
             }
-            tally.notes.push(`LiteLLM admin routes with the agent's key (it holds the master key for now): ${results.join("; ")}`);
-            // A model added by the agent would be a route to a hosted provider: it must not exist.
-            const models = await probe(AGENT, "http", ["GET", "http://model-gateway:4000/v1/models", "SECURECLAW_GATEWAY_KEY"]);
-            expect(JSON.parse(models.body).data.map((d: { id: string }) => d.id)).toEqual(["secureclaw-model"]);
+        });
+
+        test(`10c. ${REFUSED_ROUTES.length} admin, pass-through, path-trick and wrong-method requests with the agent's key are refused by the door; none reaches LiteLLM or vLLM`, async () => {
+            expect(REFUSED_ROUTES.length).toBeGreaterThanOrEqual(30);
+            const since = Date.now();
+            const answers = await askGatewayMany(AGENT, REFUSED_ROUTES.map(({ method, target, body }) => ({ method, target, body })));
+            const wrong = REFUSED_ROUTES.flatMap((c, i) => {
+                const a = answers[i];
+                tally.record(`gateway ${c.group}: ${c.method} ${c.target}`, a.code === c.status, `${a.code} ${a.body.slice(0, 100)}`);
+                return a.code === c.status ? [] : [`${c.method} ${c.target}: expected ${c.status}, got ${a.code} ${a.body.slice(0, 200)}`];
+            });
+            expect(wrong).toEqual([]);
+            // A 405 says which method the path takes.
+            expect(answers.filter((_a, i) => REFUSED_ROUTES[i].status === 405).every((a) => header(a, "allow") !== undefined)).toBe(true);
+            // The control: one allowed call, which LiteLLM logs like any request it routes.
+            const control = await chat("control after the refused routes");
+            expect(control.code).toBe(200);
+            // Uvicorn logs a request as its answer starts; the engine's log may trail by a moment.
+            const reached = await waitFor("LiteLLM to log the control", async () => {
+                const lines = await liteLLMRequests(LITELLM, since);
+                return lines.length > 0 ? lines : undefined;
+            }, 10_000, 250);
+            expect(reached.filter((l) => !(l.method === "POST" && l.path === "/v1/chat/completions"))).toEqual([]);
+            const atVllm = (await standinRequests(STANDINS.gpuHost.name)).filter((r) => r.time * 1000 >= since);
+            expect(atVllm.map((r) => `${r.path} ${r.tag}`)).toEqual(["/v1/chat/completions control after the refused routes"]);
+            tally.notes.push(`${REFUSED_ROUTES.length} refused gateway requests; LiteLLM logged only the control (${reached.map((l) => `${l.method} ${l.path} from ${l.client}`).join(", ")})`);
+        });
+
+        test("10d. the allowed routes work with and without /v1, and only with the agent's own credential and model", async () => {
+            const [chatV1, chatBare, complV1, complBare, modelsV1, modelsBare] = await askGatewayMany(AGENT, [
+                { method: "POST", target: "/v1/chat/completions", body: chatBody("allowed v1 chat") },
+                { method: "POST", target: "/chat/completions", body: chatBody("allowed bare chat") },
+                { method: "POST", target: "/v1/completions", body: JSON.stringify({ model: "secureclaw-model", prompt: "allowed v1 completion" }) },
+                { method: "POST", target: "/completions", body: JSON.stringify({ model: "secureclaw-model", prompt: "allowed bare completion" }) },
+                { method: "GET", target: "/v1/models" },
+                { method: "GET", target: "/models" },
+            ]);
+            modelCallsAnswered += [chatV1, chatBare, complV1, complBare].filter((a) => a.code === 200).length;
+            expect(JSON.parse(chatV1.body).choices[0].message.content).toBe("stand-in reply from qwen3-4b: allowed v1 chat");
+            expect(JSON.parse(chatBare.body).choices[0].message.content).toBe("stand-in reply from qwen3-4b: allowed bare chat");
+            expect(JSON.parse(complV1.body).choices[0].text).toContain("allowed v1 completion");
+            expect(JSON.parse(complBare.body).choices[0].text).toContain("allowed bare completion");
+            for (const models of [modelsV1, modelsBare]) {
+                expect(models.code).toBe(200);
+                expect(JSON.parse(models.body).data.map((d: { id: string }) => d.id)).toEqual(["secureclaw-model"]);
+            }
+            const [noKey, otherAgent, otherModel] = await askGatewayMany(AGENT, [
+                { method: "GET", target: "/v1/models", key: null },
+                { method: "POST", target: "/v1/chat/completions", key: doorCredential(E2E_SECRETS.gatewayMasterKey, "other"), body: chatBody("not my key") },
+                { method: "POST", target: "/v1/chat/completions", body: JSON.stringify({ model: "openai/gpt-4o", messages: [{ role: "user", content: "x" }] }) },
+            ]);
+            tally.record("gateway without a credential", noKey.code === 401, noKey.code);
+            tally.record("gateway with another agent's credential", otherAgent.code === 401, otherAgent.code);
+            tally.record("gateway asked for another model", otherModel.code === 400, otherModel.body.slice(0, 120));
+            expect([noKey.code, otherAgent.code, otherModel.code]).toEqual([401, 401, 400]);
+            expect(JSON.parse(otherModel.body).error.code).toBe("model_not_allowed");
         });
 
         test("11. inside the box: no capabilities, no new privileges, uid 1000, read-only root and config, writable workspace", async () => {
@@ -370,6 +488,82 @@ suite("SecureClaw enclave on a real Docker engine", () => {
             expect(log).toMatch(/TCP_DENIED\/403 GET http:\/\/api\.telegram\.org\//);
             expect(log).toMatch(/TCP_TUNNEL\/200 CONNECT api\.telegram\.org:443/);
         });
+
+        test("13. max_tokens above the model's cap is lowered before vLLM; parameters LiteLLM would obey are dropped", async () => {
+            const cap = MODEL_PRESETS.small.maxOutputTokens;
+            const asks = [tag("max-tokens"), tag("max-completion-tokens"), tag("injected-params")];
+            const answers = [
+                await chat(asks[0], { max_tokens: 60000 }),
+                await chat(asks[1], { max_completion_tokens: 60000 }),
+                // api_base / mock_response / custom_llm_provider would send LiteLLM elsewhere or answer without vLLM.
+                await chat(asks[2], { max_tokens: 60000, api_base: `http://${TELEGRAM_IP}:443/v1`, custom_llm_provider: "openai", mock_response: "pwned", metadata: { x: 1 } }),
+            ];
+            expect(answers.map((a) => a.code)).toEqual([200, 200, 200]);
+            expect(JSON.parse(answers[2].body).choices[0].message.content).toBe(`stand-in reply from qwen3-4b: ${asks[2]}`);
+            const seen = (await standinRequests(STANDINS.gpuHost.name)).filter((r) => asks.includes(r.tag));
+            expect(seen.map((r) => r.tag).sort()).toEqual([...asks].sort());
+            const over = seen.filter((r) => (r.max_tokens ?? 0) > cap || (r.max_completion_tokens ?? 0) > cap);
+            tally.record(`max_tokens 60000 past the cap (${cap})`, over.length === 0, seen.map((r) => ({ max_tokens: r.max_tokens, max_completion_tokens: r.max_completion_tokens })));
+            expect(over).toEqual([]);
+            expect(seen.every((r) => typeof r.max_tokens === "number" && r.max_tokens <= cap)).toBe(true);
+        });
+
+        test("14. a streamed chat completion arrives as SSE chunks in order, ending with data: [DONE]", async () => {
+            const text = `${tag("stream")} one two three four five`;
+            const r = await askGateway(AGENT, { method: "POST", target: "/v1/chat/completions", body: chatBody(text, { stream: true }) });
+            expect(r.code).toBe(200);
+            modelCallsAnswered++;
+            expect(header(r, "content-type")).toMatch(/^text\/event-stream/);
+            const data = sseData(r.body);
+            expect(data[data.length - 1]).toBe("[DONE]");
+            const chunks = data.slice(0, -1).map((d) => JSON.parse(d));
+            const deltas = chunks.filter((c) => c.choices?.length > 0).map((c) => c.choices[0]);
+            const content = deltas.map((c) => c.delta?.content ?? "").join("");
+            expect(content).toBe(`stand-in reply from qwen3-4b: ${text}`);
+            // One word per chunk at the stand-in: several content chunks, the finish after the last of them.
+            const contentChunks = deltas.filter((c) => (c.delta?.content ?? "") !== "");
+            expect(contentChunks.length).toBeGreaterThanOrEqual(text.split(" ").length);
+            const finishAt = deltas.findIndex((c) => c.finish_reason === "stop");
+            expect(finishAt).toBeGreaterThanOrEqual(deltas.indexOf(contentChunks[contentChunks.length - 1]));
+            const atVllm = (await standinRequests(STANDINS.gpuHost.name)).filter((s) => s.tag === text);
+            expect(atVllm.map((s) => s.stream)).toEqual([true]);
+        });
+    });
+
+    describe("usage", () => {
+        const usageCommand = (args: string[]) => sh("npx", ["ts-node", "--transpile-only", path.join(REPO_ROOT, "scripts", "usage.ts"), ...args], undefined, 2 * MINUTE);
+        /** The requests column of agent `main`'s row, or undefined when there is none. */
+        const mainRequests = (table: string) => {
+            const row = table.split("\n").find((l) => /^main\s/.test(l));
+            return row === undefined ? undefined : Number(row.trim().split(/\s+/)[1]);
+        };
+
+        test("the usage command prints agent main's requests and tokens, from the running door and from its volume when the door is down", async () => {
+            const live = await usageCommand([STACK, "--since", "1h"]);
+            expect(live.stderr).toBe("");
+            expect(live.code).toBe(0);
+            expect(live.stdout).toMatch(/^agent\s+requests\s+prompt tokens\s+completion tokens/m);
+            expect(mainRequests(live.stdout)).toBeGreaterThanOrEqual(modelCallsAnswered);
+            expect(modelCallsAnswered).toBeGreaterThan(0);
+            tally.notes.push(`usage command:\n${live.stdout.trimEnd()}`);
+
+            docker("stop", "-t", "5", DOOR);
+            try {
+                const offline = await usageCommand([STACK]);
+                expect(offline.code).toBe(0);
+                expect(offline.stdout).toContain(`volume ${PREFIX}-door-usage`);
+                expect(mainRequests(offline.stdout)).toBeGreaterThanOrEqual(mainRequests(live.stdout)!);
+            } finally {
+                docker("start", DOOR);
+                await waitFor("the door to be healthy again", async () => health(DOOR) === "healthy" || undefined, 2 * MINUTE, 1000);
+            }
+        }, 4 * MINUTE);
+
+        test("the usage command names the stack when it finds nothing", async () => {
+            const r = await usageCommand(["no-such-e2e-stack"]);
+            expect(r.code).toBe(1);
+            expect(r.stderr).toMatch(/no usage found for stack "no-such-e2e-stack".*secureclaw-no-such-e2e-stack-model-door/);
+        });
     });
 
     describe("lifecycle", () => {
@@ -384,19 +578,56 @@ suite("SecureClaw enclave on a real Docker engine", () => {
         });
 
         test("an allowlist change reaches the running proxy: no container is replaced, a new name is allowed, a removed one denied", async () => {
-            const ids = [AGENT, GATEWAY, PROXY].map(containerId);
+            const ids = runningContainers();
             const pins = { "api.telegram.org": TELEGRAM_IP, "relay.e2e.test": TELEGRAM_IP };
             const changedAt = Date.now();
             await up({ "egress.allowlist": ["api.telegram.org", "relay.e2e.test"], "egress.pinnedHosts": pins });
             await waitFor("relay.e2e.test to be allowed", async () => (await probe(AGENT, "connect", ["relay.e2e.test", "443"])).code === 200 || undefined, MINUTE, 500);
             tally.notes.push(`allowlist change took effect ${Date.now() - changedAt} ms after the re-run started`);
-            expect([AGENT, GATEWAY, PROXY].map(containerId)).toEqual(ids);
+            expect(runningContainers()).toEqual(ids);
 
             await up();
             await waitFor("relay.e2e.test to be denied again", async () => (await probe(AGENT, "connect", ["relay.e2e.test", "443"])).code === 403 || undefined, MINUTE, 500);
-            expect([AGENT, GATEWAY, PROXY].map(containerId)).toEqual(ids);
+            expect(runningContainers()).toEqual(ids);
             expect((await probe(AGENT, "connect", ["api.telegram.org", "443"])).code).toBe(200);
         });
+
+        test("a lower requests-per-minute limit reaches the running door in place: past it the agent gets 429 naming the limit, and vLLM never sees those", async () => {
+            const before = runningContainers();
+            const changedAt = Date.now();
+            const lowered = await up({ "agent.requestsPerMinute": 5 });
+            // Only the door's settings writer changes: its file lands in the volume the door re-reads.
+            const changed = lowered.resources.filter((r) => r.action !== "same").map((r) => `${r.action} ${r.name}`);
+            expect(changed).toEqual([expect.stringMatching(/^replace .*door.*settings.*writer/)]);
+            await doorAppliedSettings(changedAt);
+            const appliedAfter = Date.now() - changedAt;
+            expect(runningContainers()).toEqual(before);
+
+            // Calls admitted in the last minute count against the new limit: wait until there are none, so exactly 5 fit.
+            await waitFor("the door's one-minute window to empty", async () => Date.now() >= (await doorLastAdmitted()) + 61_000 || undefined, 2 * MINUTE, 1000);
+            const marker = tag("burst");
+            const answers = await burst(AGENT, 10, "/v1/chat/completions", chatBody(marker));
+            const ok = answers.filter((a) => a.code === 200);
+            modelCallsAnswered += ok.length;
+            const limited = answers.filter((a) => a.code === 429);
+            const atVllm = (await standinRequests(STANDINS.gpuHost.name)).filter((r) => r.tag === marker);
+            tally.record("a burst of 10 past requestsPerMinute 5", limited.length === 5 && atVllm.length === 5, { ok: ok.length, limited: limited.length, atVllm: atVllm.length });
+            expect(ok.length).toBe(5);
+            expect(limited.length).toBe(5);
+            for (const a of limited) {
+                expect(JSON.parse(a.body).error).toMatchObject({ code: "requests_per_minute", message: expect.stringMatching(/requests per minute \(5\)/) });
+                expect(Number(header(a, "retry-after"))).toBeGreaterThan(0);
+            }
+            expect(atVllm.length).toBe(5);
+            tally.notes.push(`requestsPerMinute 5 applied in place ${appliedAfter} ms after the re-run started; burst of 10: ${ok.length} answered, ${limited.length} refused 429`);
+
+            // Back to the stack's limit (120): the requests admitted this minute are far below it, so no wait.
+            const restoredAt = Date.now();
+            await up();
+            await doorAppliedSettings(restoredAt);
+            expect(runningContainers()).toEqual(before);
+            expect((await chat("after the limit was restored")).code).toBe(200);
+        }, 4 * MINUTE);
 
         test("a model size change relaunches vLLM with the new arguments; the agent is not replaced", async () => {
             const agentId = containerId(AGENT);
@@ -409,19 +640,32 @@ suite("SecureClaw enclave on a real Docker engine", () => {
             expect(args[args.indexOf("--served-model-name") + 1]).toBe("qwen3-14b");
             expect(containerId(AGENT)).toBe(agentId);
             expect(result.resources.find((r) => r.type === "command:remote:Command")!.action).toBe("replace");
-            await waitFor("the new gateway", async () => health(GATEWAY) === "healthy" || undefined, 3 * MINUTE, 2000);
+            await waitFor("the new gateway", async () => health(LITELLM) === "healthy" || undefined, 3 * MINUTE, 2000);
             const r = await chat("after the switch");
             expect(JSON.parse(r.body).choices[0].message.content).toBe("stand-in reply from qwen3-14b: after the switch");
         });
 
         test("vLLM down: the agent gets a clear error from the gateway and keeps running", async () => {
-            await waitFor("the gateway", async () => health(GATEWAY) === "healthy" || undefined, 3 * MINUTE, 2000);
+            await waitFor("the gateway", async () => health(LITELLM) === "healthy" || undefined, 3 * MINUTE, 2000);
             await sh("docker", ["exec", STANDINS.gpuHost.name, "docker", "rm", "-f", VLLM_ON_GPU_HOST]);
             const r = await chat("is anyone there?");
             expect(r.code).toBeGreaterThanOrEqual(500);
             expect(r.body).toMatch(/error/i);
             tally.notes.push(`with vLLM down the gateway answered ${r.code}: ${r.body.slice(0, 200)}`);
             expect(docker("inspect", "-f", "{{.State.Running}}", AGENT)).toBe("true");
+        });
+
+        test("nothing the gateway answered names the upstream: no GPU host address, vLLM port, x-litellm header or LiteLLM version", async () => {
+            const version = (await sh("docker", ["exec", LITELLM, "python3", "-c", "import importlib.metadata as m; print(m.version('litellm'))"])).stdout.trim();
+            expect(version).toMatch(/^\d+\.\d+\.\d+/);
+            const needles = [GPU_HOST_IP, ":8000", "x-litellm", version];
+            const found = revealing(gatewayAnswers, needles);
+            tally.record(`upstream details in ${gatewayAnswers.length} gateway answers (${needles.join(", ")})`, found.length === 0, found.slice(0, 5));
+            tally.notes.push(`searched ${gatewayAnswers.length} gateway answers (headers and body) for ${needles.join(", ")}: ${found.length} contained one`);
+            expect(gatewayAnswers.length).toBeGreaterThanOrEqual(REFUSED_ROUTES.length + 20);
+            // The answers include successes, refusals, 429s and the vLLM-down error: the ways an upstream detail could slip out.
+            expect(new Set(gatewayAnswers.map((a) => a.code))).toEqual(new Set([200, 400, 401, 404, 405, 429, 502]));
+            expect(found).toEqual([]);
         });
 
         test("teardown leaves no container, network or volume behind", async () => {

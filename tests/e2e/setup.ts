@@ -10,7 +10,7 @@ import * as net from "net";
 import * as path from "path";
 import { parse } from "yaml";
 import { REPO_ROOT } from "../support/program";
-import type { RealizeHooks } from "./harness";
+import { destroy, purgeLabelled, type RealizeHooks } from "./harness";
 
 export const STACK = "e2e";
 export const PREFIX = `secureclaw-${STACK}`;
@@ -199,4 +199,19 @@ export async function prepareE2E(stack: string) {
 export async function teardownE2E(): Promise<void> {
     removeContainer(STANDINS.gpuHost.name);
     removeContainer(STANDINS.telegram.name);
+}
+
+/**
+ * Destroys what an earlier run left, even when its stand-ins are gone (then
+ * the vLLM launch's remote delete can't run): falls back to removing by label.
+ */
+export async function cleanE2E(): Promise<void> {
+    try {
+        await destroy(STACK, { purgeRetained: true, hooks: destroyHooks() });
+    } catch (err) {
+        console.log(`e2e: destroy of a previous run failed (${String(err).split("\n")[0]}); removing by label`);
+        await purgeLabelled(PREFIX);
+        fs.rmSync(path.join(REPO_ROOT, ".e2e-state", `${STACK}.json`), { force: true });
+    }
+    await teardownE2E();
 }

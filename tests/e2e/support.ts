@@ -12,10 +12,10 @@ export interface ExecResult {
     stderr: string;
 }
 
-/** Runs a command, never through a shell; resolves with its exit code instead of throwing. */
-export function sh(cmd: string, args: string[], input?: string, timeoutMs = 120_000): Promise<ExecResult> {
+/** Runs a command, never through a shell; resolves with its exit code instead of throwing. `env` adds to the process's environment. */
+export function sh(cmd: string, args: string[], input?: string, timeoutMs = 120_000, env: Record<string, string> = {}): Promise<ExecResult> {
     return new Promise((resolve) => {
-        const child = execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 32 * 1024 * 1024 }, (err, stdout, stderr) => {
+        const child = execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 32 * 1024 * 1024, env: { ...process.env, ...env } }, (err, stdout, stderr) => {
             const code = err ? (typeof (err as any).code === "number" ? (err as any).code : 1) : 0;
             resolve({ code, stdout: String(stdout), stderr: String(stderr) });
         });

@@ -99,23 +99,99 @@ def tls_via_proxy(host, path, cafile, sni=None):
         out(ok=False, error=f"{type(err).__name__}: {err}")
 
 
-def http(method, url, key=None, body=None):
-    """Plain HTTP to a peer on the enclave network (no proxy), e.g. the gateway."""
-    import urllib.request
-    handler = urllib.request.ProxyHandler({})
-    opener = urllib.request.build_opener(handler)
-    data = body.encode() if body else None
-    req = urllib.request.Request(url, data=data, method=method)
-    req.add_header("Content-Type", "application/json")
+def _key(spec):
+    """A key given as the name of an environment variable holding it (the agent's own), else the literal."""
+    return os.environ.get(spec, spec) if spec else None
+
+
+def _dechunk(data):
+    """The body of a chunked transfer encoding (trailers ignored); a cut-off body gives what arrived."""
+    out, i = bytearray(), 0
+    while True:
+        eol = data.find(b"\r\n", i)
+        if eol < 0:
+            return bytes(out)
+        size = int(data[i:eol].split(b";")[0] or b"0", 16)
+        if size == 0:
+            return bytes(out)
+        out += data[eol + 2:eol + 2 + size]
+        i = eol + 2 + size + 2
+
+
+def raw_request(host, port, method, target, key=None, body=None, timeout=30, limit=1 << 20):
+    """One HTTP/1.1 request with the request target sent byte for byte (no client normalises
+    `..`, `%2e`, `//` or case away), then the whole answer: status, headers, body."""
+    data = body.encode() if body is not None else b""
+    head = [f"{method} {target} HTTP/1.1", f"Host: {host}:{port}", "Connection: close", "Accept: */*"]
     if key:
-        req.add_header("Authorization", f"Bearer {os.environ[key]}")
+        head.append(f"Authorization: Bearer {key}")
+    if body is not None:
+        head += ["Content-Type: application/json", f"Content-Length: {len(data)}"]
     try:
-        with opener.open(req, timeout=30) as resp:
-            out(code=resp.status, body=resp.read().decode(errors="replace")[:4000])
-    except urllib.error.HTTPError as err:
-        out(code=err.code, body=err.read().decode(errors="replace")[:4000])
+        sock = socket.create_connection((host, int(port)), timeout=timeout)
     except OSError as err:
-        out(code=0, error=str(err))
+        return {"code": 0, "error": f"{type(err).__name__}: {err}", "headers": [], "body": ""}
+    received = bytearray()
+    error = None
+    with sock:
+        try:
+            sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode() + data)
+        except OSError as err:
+            # A server that refuses early may close before reading the body; its answer may still be there.
+            error = f"send: {type(err).__name__}: {err}"
+        try:
+            while len(received) < limit:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                received += chunk
+        except OSError as err:
+            error = f"recv: {type(err).__name__}: {err}"
+    head_bytes, _, payload = bytes(received).partition(b"\r\n\r\n")
+    lines = head_bytes.decode("latin-1").split("\r\n")
+    parts = lines[0].split(" ", 2)
+    code = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
+    headers = [[n.strip(), v.strip()] for n, _, v in (l.partition(":") for l in lines[1:] if l)]
+    if any(n.lower() == "transfer-encoding" and "chunked" in v.lower() for n, v in headers):
+        payload = _dechunk(payload)
+    result = {"code": code, "status": lines[0], "headers": headers, "body": payload.decode(errors="replace")}
+    if error:
+        result["error"] = error
+    return result
+
+
+def http(method, url, key=None, body=None):
+    """Plain HTTP to a peer on the enclave network (no proxy), e.g. the gateway; `key` names an env variable or is the key."""
+    rest = url.split("://", 1)[1]
+    hostport, _, path = rest.partition("/")
+    host, _, port = hostport.partition(":")
+    r = raw_request(host, port or "80", method, "/" + path, _key(key), body)
+    r["body"] = r["body"][:8000]
+    out(**r)
+
+
+def raw(host, port, requests_json):
+    """Several raw requests to host:port, one after another: a JSON list of
+    {method, target, key?, body?}; prints {"results": [...]} in the same order."""
+    results = []
+    for spec in json.loads(requests_json):
+        r = raw_request(host, port, spec["method"], spec["target"], _key(spec.get("key")), spec.get("body"))
+        r["body"] = r["body"][:8000]
+        results.append(r)
+    out(results=results)
+
+
+def burst(n, url, key, body):
+    """n identical POSTs sent one after another as fast as they go: codes and bodies."""
+    rest = url.split("://", 1)[1]
+    hostport, _, path = rest.partition("/")
+    host, _, port = hostport.partition(":")
+    results = []
+    for _ in range(int(n)):
+        r = raw_request(host, port or "80", "POST", "/" + path, _key(key), body)
+        r["body"] = r["body"][:2000]
+        results.append(r)
+    out(results=results)
 
 
 def forkbomb(limit):
@@ -217,28 +293,114 @@ def bench_tls(n, host, address, cafile, mode):
     out(**_percentiles(samples))
 
 
-def bench_chat(n, url, key, model):
-    """n chat completions (non-streaming) against an OpenAI-style endpoint; `key` is the key itself."""
-    import urllib.request
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    body = json.dumps({"model": model, "messages": [{"role": "user", "content": "ping"}], "max_tokens": 16}).encode()
-    samples = []
-    for _ in range(int(n)):
-        req = urllib.request.Request(url, data=body, method="POST")
-        req.add_header("Content-Type", "application/json")
-        req.add_header("Authorization", f"Bearer {os.environ.get(key, key)}")
-        start = time.perf_counter()
-        with opener.open(req, timeout=30) as resp:
-            resp.read()
-        samples.append(time.perf_counter() - start)
-    out(**_percentiles(samples))
+def _split_url(url):
+    hostport, _, path = url.split("://", 1)[1].partition("/")
+    host, _, port = hostport.partition(":")
+    return host, int(port or 80), "/" + path
+
+
+def _in_threads(concurrency, work):
+    """Runs work(i) in `concurrency` threads started together; returns (results, wall seconds)."""
+    import threading
+    results = [None] * concurrency
+    gate = threading.Barrier(concurrency + 1)
+
+    def run(i):
+        gate.wait()
+        results[i] = work(i)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(concurrency)]
+    for t in threads:
+        t.start()
+    gate.wait()
+    start = time.perf_counter()
+    for t in threads:
+        t.join()
+    return results, time.perf_counter() - start
+
+
+def bench_chat(n, url, key, model, concurrency="1"):
+    """n chat completions (non-streaming), spread over `concurrency` clients, each a new connection;
+    `key` names an environment variable or is the key itself. Latency percentiles over all n."""
+    host, port, path = _split_url(url)
+    body = json.dumps({"model": model, "messages": [{"role": "user", "content": "ping"}], "max_tokens": 16})
+    concurrency = int(concurrency)
+    per_client = max(1, int(n) // concurrency)
+    errors = []
+
+    def client(_i):
+        samples = []
+        for _ in range(per_client):
+            start = time.perf_counter()
+            r = raw_request(host, port, "POST", path, _key(key), body)
+            samples.append(time.perf_counter() - start)
+            if r["code"] != 200:
+                errors.append(r["status"])
+        return samples
+
+    results, wall = _in_threads(concurrency, client)
+    samples = [s for r in results for s in r]
+    out(**_percentiles(samples), concurrency=concurrency, per_second=round(len(samples) / wall, 1), errors=errors[:5], error_count=len(errors))
+
+
+def _stream_once(host, port, path, key, body):
+    """One streamed chat completion read off a raw socket: seconds to the first SSE event, to the end, and events seen."""
+    data = body.encode()
+    head = [f"POST {path} HTTP/1.1", f"Host: {host}:{port}", "Connection: close", "Accept: text/event-stream",
+            "Content-Type: application/json", f"Content-Length: {len(data)}"]
+    if key:
+        head.append(f"Authorization: Bearer {key}")
+    start = time.perf_counter()
+    first = None
+    received = bytearray()
+    with socket.create_connection((host, port), timeout=60) as sock:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode() + data)
+        while True:
+            chunk = sock.recv(262144)
+            if not chunk:
+                break
+            received += chunk
+            if first is None and b"data: " in received:
+                first = time.perf_counter() - start
+    end = time.perf_counter() - start
+    status = bytes(received[:received.find(b"\r\n")]).decode(errors="replace")
+    # Content events: every data event but [DONE] and the usage chunk (whose choices are empty).
+    events = received.count(b"data: {") - received.count(b'"choices": []') - received.count(b'"choices":[]')
+    return {"status": status, "first": first, "end": end, "events": events, "done": b"data: [DONE]" in received}
+
+
+def bench_stream(n, url, key, model, chunks, concurrency="1"):
+    """n streams (spread over `concurrency` clients) of a reply the stand-in emits as `chunks`
+    one-word chunks, as fast as it can: first-event latency and aggregate chunks per second."""
+    host, port, path = _split_url(url)
+    body = json.dumps({"model": model, "stream": True, "messages": [{"role": "user", "content": f"secureclaw-bench: emit {int(chunks)} chunks"}]})
+    concurrency = int(concurrency)
+    per_client = max(1, int(n) // concurrency)
+
+    def client(_i):
+        return [_stream_once(host, port, path, _key(key), body) for _ in range(per_client)]
+
+    results, wall = _in_threads(concurrency, client)
+    streams = [s for r in results for s in r]
+    bad = [s for s in streams if " 200" not in s["status"] or not s["done"] or s["events"] < int(chunks)]
+    firsts = [s["first"] for s in streams if s["first"] is not None]
+    out(streams=len(streams), concurrency=concurrency, first_event=_percentiles(firsts),
+        chunks_per_second=round(sum(s["events"] for s in streams) / wall),
+        per_stream_chunks_per_second=round(statistics_median([s["events"] / s["end"] for s in streams])),
+        incomplete=len(bad), example_bad=bad[:1])
+
+
+def statistics_median(values):
+    values = sorted(values)
+    return values[len(values) // 2] if values else 0
 
 
 COMMANDS = {
     "tcp": tcp, "tcp6": tcp6, "resolve": resolve, "connect": connect,
     "http-via-proxy": http_via_proxy, "tls-via-proxy": tls_via_proxy,
-    "http": http, "forkbomb": forkbomb, "selfcheck": selfcheck,
-    "bench-tls": bench_tls, "bench-chat": bench_chat,
+    "http": http, "raw": raw, "burst": burst, "forkbomb": forkbomb, "selfcheck": selfcheck,
+    "bench-tls": bench_tls, "bench-chat": bench_chat, "bench-stream": bench_stream,
 }
 
 if __name__ == "__main__":

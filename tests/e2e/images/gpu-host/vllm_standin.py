@@ -14,7 +14,16 @@ What it reproduces is the *HTTP surface* that matters for the security tests:
   POST /v1/completions          Bearer required (non-streaming)
 
 The reply content is "stand-in reply from <served-model-name>: <last user
-message>" (OpenClaw's injected internal-context blocks are skipped). Before it listens it waits STANDIN_START_DELAY seconds (default 2),
+message>" (OpenClaw's injected internal-context blocks are skipped). A last
+user message "secureclaw-bench: emit N chunks" is answered with N one-word
+chunks (N <= 100000), written in batches as fast as the server can: the
+benchmark's stream source.
+
+Every POST it receives is recorded as one JSON line in STANDIN_REQUEST_LOG
+(default /var/log/vllm-standin/requests.jsonl): time, path, whether the key
+was right, model, max_tokens, max_completion_tokens, stream, and the first
+80 characters of the last user message (a test's marker), so a test can
+assert what reached "vLLM" and what never did. Before it listens it waits STANDIN_START_DELAY seconds (default 2),
 like vLLM loading weights: until then connections are refused.
 
 Bind address: STANDIN_BIND_HOST / STANDIN_BIND_PORT (set by the docker shim
@@ -38,6 +47,32 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 MAX_BODY = 1 << 20  # 1 MiB
+REQUEST_LOG = os.environ.get("STANDIN_REQUEST_LOG", "/var/log/vllm-standin/requests.jsonl")
+BENCH_RE = re.compile(r"^\s*secureclaw-bench: emit (\d+) chunks\s*$")
+MAX_BENCH_CHUNKS = 100000
+_request_log_lock = threading.Lock()
+
+
+def record_request(path, authorized, body):
+    """One line per POST: what a test needs to know reached the model server (never a key)."""
+    last_user = ""
+    messages = body.get("messages") if isinstance(body, dict) else None
+    for m in messages if isinstance(messages, list) else []:
+        if isinstance(m, dict) and m.get("role") == "user":
+            last_user = message_text(m.get("content"))
+    if not last_user and isinstance(body, dict) and isinstance(body.get("prompt"), str):
+        last_user = body["prompt"]
+    line = {"time": time.time(), "path": path, "authorized": authorized,
+            "model": body.get("model") if isinstance(body, dict) else None,
+            "max_tokens": body.get("max_tokens") if isinstance(body, dict) else None,
+            "max_completion_tokens": body.get("max_completion_tokens") if isinstance(body, dict) else None,
+            "stream": body.get("stream") if isinstance(body, dict) else None,
+            "tag": INJECTED_CONTEXT_RE.sub("", last_user).strip()[:80]}
+    try:
+        with _request_log_lock, open(REQUEST_LOG, "a") as f:
+            f.write(json.dumps(line) + "\n")
+    except OSError as err:
+        log("WARNING: request log %s not written: %s" % (REQUEST_LOG, err))
 
 
 def build_parser():
@@ -215,29 +250,26 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         path = self.path.split("?", 1)[0]
+        body = self.read_json()
+        if body is None:
+            return
+        key_ok = not self.standin.api_key or self.headers.get("Authorization", "") == "Bearer " + self.standin.api_key
+        record_request(path, key_ok, body)
         if path.startswith("/v1/") and not self.authorized():
             return
         if path in ("/v1/chat/completions", "/invocations"):
-            body = self.read_json()
-            if body is not None:
-                self.chat(body)
+            self.chat(body)
         elif path == "/v1/completions":
-            body = self.read_json()
-            if body is not None:
-                self.completion(body)
+            self.completion(body)
         elif path == "/tokenize":
-            body = self.read_json()
-            if body is not None:
-                self.tokenize(body)
+            self.tokenize(body)
         elif path == "/detokenize":
-            body = self.read_json()
-            if body is not None:
-                toks = body.get("tokens") or []
-                try:
-                    text = bytes(int(t) & 0xFF for t in toks).decode("utf-8", "replace")
-                except (TypeError, ValueError):
-                    return self.error_json(400, "tokens must be integers", "BadRequestError")
-                self.send_json(200, {"prompt": text})
+            toks = body.get("tokens") or []
+            try:
+                text = bytes(int(t) & 0xFF for t in toks).decode("utf-8", "replace")
+            except (TypeError, ValueError):
+                return self.error_json(400, "tokens must be integers", "BadRequestError")
+            self.send_json(200, {"prompt": text})
         else:
             self.send_json(404, {"detail": "Not Found"})
 
@@ -272,6 +304,9 @@ class Handler(BaseHTTPRequestHandler):
             if m.get("role") == "user" and INJECTED_CONTEXT_RE.sub("", text).strip():
                 last_user = INJECTED_CONTEXT_RE.sub("", text)
         reply_words = words("stand-in reply from %s: %s" % (self.standin.ns.served[0], last_user))
+        bench = BENCH_RE.match(last_user)
+        if bench:
+            reply_words = ["w"] * min(int(bench.group(1)), MAX_BENCH_CHUNKS)
         finish = "stop"
         max_tokens = body.get("max_completion_tokens") or body.get("max_tokens")
         if isinstance(max_tokens, int) and 0 < max_tokens < len(reply_words):
@@ -284,7 +319,7 @@ class Handler(BaseHTTPRequestHandler):
         if body.get("stream") is True:
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
             return self.stream_chat(cid, created, model, reply_words, finish,
-                                    usage if include_usage else None)
+                                    usage if include_usage else None, batched=bool(bench))
         self.send_json(200, {
             "id": cid, "object": "chat.completion", "created": created, "model": model,
             "choices": [{"index": 0, "finish_reason": finish, "logprobs": None,
@@ -293,12 +328,14 @@ class Handler(BaseHTTPRequestHandler):
             "usage": usage,
         })
 
-    def stream_chat(self, cid, created, model, reply_words, finish, usage):
+    def stream_chat(self, cid, created, model, reply_words, finish, usage, batched=False):
+        """SSE in HTTP chunks; `batched` (the benchmark's source) gathers events into ~16 KiB writes."""
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-cache")
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
+        self._batch = [] if batched else None
 
         def chunk(delta, finish_reason=None, with_usage=None):
             obj = {"id": cid, "object": "chat.completion.chunk", "created": created,
@@ -316,13 +353,28 @@ class Handler(BaseHTTPRequestHandler):
         if usage is not None:
             chunk(None, with_usage=usage)
         self.send_chunk("data: [DONE]\n\n")
+        self.flush_batch()
         self.wfile.write(b"0\r\n\r\n")
         self.wfile.flush()
 
     def send_chunk(self, text):
+        batch = getattr(self, "_batch", None)
+        if batch is not None:
+            batch.append(text)
+            if len(batch) >= 64:
+                self.flush_batch()
+            return
         data = text.encode()
         self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
         self.wfile.flush()
+
+    def flush_batch(self):
+        batch = getattr(self, "_batch", None)
+        if batch:
+            data = "".join(batch).encode()
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+            self.wfile.flush()
+            batch.clear()
 
     def completion(self, body):
         model = self.check_model(body)
@@ -384,6 +436,9 @@ def main(argv=None):
         return 0
 
     Handler.standin = StandIn(ns, unknown, api_key)
+    # A deeper accept queue than socketserver's 5: eight benchmark clients
+    # connecting at once must not wait out a dropped SYN's 1 s retry.
+    ThreadingHTTPServer.request_queue_size = 128
     server = ThreadingHTTPServer((host, port), Handler)
     server.daemon_threads = True
     log("INFO: Starting vLLM API server (stand-in) on http://%s:%d" % (host, port))
