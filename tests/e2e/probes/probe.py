@@ -99,6 +99,62 @@ def tls_via_proxy(host, path, cafile, sni=None):
         out(ok=False, error=f"{type(err).__name__}: {err}")
 
 
+def _read_all(sock, limit=65536):
+    data = b""
+    try:
+        while len(data) < limit:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    except (OSError, ssl.SSLError) as err:
+        return data, f"{type(err).__name__}: {err}"
+    return data, None
+
+
+def sni_tunnel(host, sni, cafile, path="/"):
+    """CONNECT host:443, then a TLS handshake with `sni` ("-": no SNI at all) and one GET.
+    The certificate is checked against the CA; the name only when an SNI is sent."""
+    try:
+        sock, status = _proxy_connect(host, 443)
+    except OSError as err:
+        out(proxy_status="", handshake=False, error=f"{type(err).__name__}: {err}")
+        return
+    if " 200" not in status:
+        out(proxy_status=status, handshake=False)
+        return
+    ctx = ssl.create_default_context(cafile=cafile)
+    ctx.check_hostname = sni != "-"
+    try:
+        tls = ctx.wrap_socket(sock, server_hostname=None if sni == "-" else sni)
+    except (OSError, ssl.SSLError) as err:
+        out(proxy_status=status, handshake=False, error=f"{type(err).__name__}: {err}")
+        return
+    tls.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+    data, error = _read_all(tls)
+    head, _, body = data.partition(b"\r\n\r\n")
+    out(proxy_status=status, handshake=True, status=head.split(b"\r\n", 1)[0].decode(errors="replace"), body=body.decode(errors="replace")[:2000], error=error)
+
+
+def raw_tunnel(host, text):
+    """CONNECT host:443, then `text` (not TLS) through the tunnel: what comes back, and how it ends."""
+    try:
+        sock, status = _proxy_connect(host, 443)
+    except OSError as err:
+        out(proxy_status="", error=f"{type(err).__name__}: {err}")
+        return
+    if " 200" not in status:
+        out(proxy_status=status)
+        return
+    try:
+        sock.sendall(text.encode())
+    except OSError as err:
+        out(proxy_status=status, error=f"send: {type(err).__name__}: {err}")
+        return
+    data, error = _read_all(sock)
+    out(proxy_status=status, received=data[:300].decode(errors="replace"), received_bytes=len(data), error=error)
+
+
 def _key(spec):
     """A key given as the name of an environment variable holding it (the agent's own), else the literal."""
     return os.environ.get(spec, spec) if spec else None
@@ -398,7 +454,7 @@ def statistics_median(values):
 
 COMMANDS = {
     "tcp": tcp, "tcp6": tcp6, "resolve": resolve, "connect": connect,
-    "http-via-proxy": http_via_proxy, "tls-via-proxy": tls_via_proxy,
+    "http-via-proxy": http_via_proxy, "tls-via-proxy": tls_via_proxy, "sni-tunnel": sni_tunnel, "raw-tunnel": raw_tunnel,
     "http": http, "raw": raw, "burst": burst, "forkbomb": forkbomb, "selfcheck": selfcheck,
     "bench-tls": bench_tls, "bench-chat": bench_chat, "bench-stream": bench_stream,
 }
