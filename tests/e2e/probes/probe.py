@@ -155,6 +155,49 @@ def raw_tunnel(host, text):
     out(proxy_status=status, received=data[:300].decode(errors="replace"), received_bytes=len(data), error=error)
 
 
+def flood(n, target, connections="4"):
+    """n CONNECTs to `target` (host:port, refused by the proxy) over a few keep-alive
+    connections, each answer read before the next: how many were answered 403, and how fast."""
+    n, connections = int(n), int(connections)
+    start = time.time()
+    refused = other = 0
+
+    def one_connection(count):
+        nonlocal refused, other
+        sock = socket.create_connection(PROXY, timeout=10)
+        buf = b""
+        request = f"CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n\r\n".encode()
+        for _ in range(count):
+            sock.sendall(request)
+            while b"\r\n\r\n" not in buf:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    return
+                buf += chunk
+            head, _, buf = buf.partition(b"\r\n\r\n")
+            length = 0
+            for h in head.split(b"\r\n")[1:]:
+                name, _, value = h.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value.strip())
+            while len(buf) < length:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    return
+                buf += chunk
+            buf = buf[length:]
+            if b" 403 " in head.split(b"\r\n", 1)[0]:
+                refused += 1
+            else:
+                other += 1
+        sock.close()
+
+    per = max(1, n // connections)
+    _in_threads(connections, lambda _i: one_connection(per))
+    seconds = time.time() - start
+    out(sent=per * connections, refused=refused, other=other, seconds=round(seconds, 1), per_second=round(refused / seconds))
+
+
 def _key(spec):
     """A key given as the name of an environment variable holding it (the agent's own), else the literal."""
     return os.environ.get(spec, spec) if spec else None
@@ -454,7 +497,7 @@ def statistics_median(values):
 
 COMMANDS = {
     "tcp": tcp, "tcp6": tcp6, "resolve": resolve, "connect": connect,
-    "http-via-proxy": http_via_proxy, "tls-via-proxy": tls_via_proxy, "sni-tunnel": sni_tunnel, "raw-tunnel": raw_tunnel,
+    "http-via-proxy": http_via_proxy, "tls-via-proxy": tls_via_proxy, "sni-tunnel": sni_tunnel, "raw-tunnel": raw_tunnel, "flood": flood,
     "http": http, "raw": raw, "burst": burst, "forkbomb": forkbomb, "selfcheck": selfcheck,
     "bench-tls": bench_tls, "bench-chat": bench_chat, "bench-stream": bench_stream,
 }
