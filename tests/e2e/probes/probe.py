@@ -10,7 +10,9 @@ import ssl
 import sys
 import time
 
-PROXY = ("egress-proxy", 3128)
+# PROBE_PROXY=host:port points the proxy probes at another proxy (the benchmark's baseline).
+_proxy = os.environ.get("PROBE_PROXY", "egress-proxy:3128").rsplit(":", 1)
+PROXY = (_proxy[0], int(_proxy[1]))
 
 
 def out(**kw):
@@ -392,6 +394,20 @@ def bench_tls(n, host, address, cafile, mode):
     out(**_percentiles(samples))
 
 
+def bench_handshake(n, host, cafile):
+    """n new tunnels through the proxy, each: CONNECT, then a full TLS handshake, then close."""
+    ctx = ssl.create_default_context(cafile=cafile)
+    samples = []
+    for _ in range(int(n)):
+        start = time.perf_counter()
+        sock, status = _proxy_connect(host, 443)
+        assert " 200" in status, status
+        tls = ctx.wrap_socket(sock, server_hostname=host)
+        samples.append(time.perf_counter() - start)
+        tls.close()
+    out(**_percentiles(samples))
+
+
 def _split_url(url):
     hostport, _, path = url.split("://", 1)[1].partition("/")
     host, _, port = hostport.partition(":")
@@ -499,7 +515,7 @@ COMMANDS = {
     "tcp": tcp, "tcp6": tcp6, "resolve": resolve, "connect": connect,
     "http-via-proxy": http_via_proxy, "tls-via-proxy": tls_via_proxy, "sni-tunnel": sni_tunnel, "raw-tunnel": raw_tunnel, "flood": flood,
     "http": http, "raw": raw, "burst": burst, "forkbomb": forkbomb, "selfcheck": selfcheck,
-    "bench-tls": bench_tls, "bench-chat": bench_chat, "bench-stream": bench_stream,
+    "bench-tls": bench_tls, "bench-handshake": bench_handshake, "bench-chat": bench_chat, "bench-stream": bench_stream,
 }
 
 if __name__ == "__main__":
