@@ -91,13 +91,16 @@ squid -N -f "$CONF" &
 SQUID_PID=$!
 log "started squid (pid $SQUID_PID) with $CONF; watching $CONF_DIR every ${POLL}s"
 
-# One request that makes squid probe its SNI port (answered 500 or 403, never
-# forwarded anywhere: the name is .invalid and not on any allowlist). In the
+# Requests that make squid probe its SNI port (answered 500 or 403, never
+# forwarded anywhere: the name is .invalid, and the SNI port refuses it). A few
+# over the first seconds, so one lands after a reload has finished. In the
 # background, so signals are still handled at once.
 warm_up() {
   (
-    sleep 1
-    bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT && printf 'CONNECT $WARMUP_NAME:443 HTTP/1.1\r\nHost: $WARMUP_NAME:443\r\n\r\n' >&3 && timeout 5 head -c 12 <&3 >/dev/null" 2>/dev/null
+    for pause in 1 1 2 4; do
+      sleep "$pause"
+      bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT && printf 'CONNECT $WARMUP_NAME:443 HTTP/1.1\r\nHost: $WARMUP_NAME:443\r\n\r\n' >&3 && timeout 5 head -c 12 <&3 >/dev/null" 2>/dev/null
+    done
   ) &
 }
 warm_up
