@@ -10,9 +10,7 @@ import ssl
 import sys
 import time
 
-# PROBE_PROXY=host:port points the proxy probes at another proxy (the benchmark's baseline).
-_proxy = os.environ.get("PROBE_PROXY", "egress-proxy:3128").rsplit(":", 1)
-PROXY = (_proxy[0], int(_proxy[1]))
+PROXY = ("egress-proxy", 3128)
 
 
 def out(**kw):
@@ -394,18 +392,24 @@ def bench_tls(n, host, address, cafile, mode):
     out(**_percentiles(samples))
 
 
-def bench_handshake(n, host, cafile):
-    """n new tunnels through the proxy, each: CONNECT, then a full TLS handshake, then close."""
+def bench_handshake(n, host, cafile, proxies):
+    """n new tunnels through each of `proxies` (comma-separated host:port), taking turns one
+    tunnel at a time so that both see the same moments of a noisy machine. Each: CONNECT,
+    a full TLS handshake, close. Percentiles per proxy."""
+    global PROXY
     ctx = ssl.create_default_context(cafile=cafile)
-    samples = []
+    targets = [(p.rsplit(":", 1)[0], int(p.rsplit(":", 1)[1])) for p in proxies.split(",")]
+    samples = {t: [] for t in targets}
     for _ in range(int(n)):
-        start = time.perf_counter()
-        sock, status = _proxy_connect(host, 443)
-        assert " 200" in status, status
-        tls = ctx.wrap_socket(sock, server_hostname=host)
-        samples.append(time.perf_counter() - start)
-        tls.close()
-    out(**_percentiles(samples))
+        for target in targets:
+            PROXY = target
+            start = time.perf_counter()
+            sock, status = _proxy_connect(host, 443)
+            assert " 200" in status, status
+            tls = ctx.wrap_socket(sock, server_hostname=host)
+            samples[target].append(time.perf_counter() - start)
+            tls.close()
+    out(results=[dict(proxy=f"{h}:{p}", **_percentiles(samples[(h, p)])) for h, p in targets])
 
 
 def _split_url(url):
