@@ -92,13 +92,15 @@ SQUID_PID=$!
 log "started squid (pid $SQUID_PID) with $CONF; watching $CONF_DIR every ${POLL}s"
 
 # Requests that make squid probe its SNI port (answered 500 or 403, never
-# forwarded anywhere: the name is .invalid, and the SNI port refuses it). A few
-# over the first seconds, so one lands after a reload has finished. In the
-# background, so signals are still handled at once.
+# forwarded anywhere: the name is .invalid, and the SNI port refuses it).
+# Squid probes that port once when it (re)configures, before the port listens,
+# and re-probes at most once a second when a request needs it; until then a
+# tunnel gets 500. Four a second for three seconds keep that window to about
+# a second. In the background, so signals are still handled at once.
 warm_up() {
   (
-    for pause in 1 1 2 4; do
-      sleep "$pause"
+    for _ in 1 2 3 4 5 6 7 8 9 10 11 12; do
+      sleep 0.25
       bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT && printf 'CONNECT $WARMUP_NAME:443 HTTP/1.1\r\nHost: $WARMUP_NAME:443\r\n\r\n' >&3 && timeout 5 head -c 12 <&3 >/dev/null" 2>/dev/null
     done
   ) &
