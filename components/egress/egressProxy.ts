@@ -1,7 +1,7 @@
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { dockerName, PROXY } from "../../policy/contract/contract";
+import { AUDIT, dockerName, PROXY } from "../../policy/contract/contract";
 import { dockerCpus } from "../shared/canonical";
 import { ConfigVolume } from "../shared/configVolume";
 import { HARDENED, tmpfs } from "../shared/hardening";
@@ -26,11 +26,12 @@ export interface EgressProxyArgs {
     egressNetwork: pulumi.Input<string>;
 }
 
-/** Squid's own limits: small, since it only splices TLS tunnels. */
+/** Squid's own limits: small, since it only peeks at ClientHellos and splices TLS tunnels. */
 const LIMITS = { memoryMb: 256, cpus: 1, pids: 256, maxConnectionsPerClient: 64 };
 
 /**
- * Squid, the agent's only route out: CONNECT to port 443 of allowlisted names.
+ * Squid, the agent's only route out: CONNECT to port 443 of allowlisted names,
+ * spliced only when the tunnel's TLS SNI is the CONNECT name (see squidConf.ts).
  *
  * squid.conf, the allowlist and the pinned hosts live in a volume (see ConfigVolume), not in
  * the container's inputs: changing the allowlist replaces only its writer,
@@ -43,7 +44,7 @@ export class EgressProxy extends pulumi.ComponentResource {
     public readonly container: docker.Container;
     /** Runs once the container exists: sets its pids limit, then starts it. */
     public readonly started: command.local.Command;
-    /** Docker name of the volume holding the access log. */
+    /** Docker name of the volume holding the audit trail (audit.jsonl and its rotations). */
     public readonly logVolumeName: pulumi.Output<string>;
 
     constructor(name: string, args: EgressProxyArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -63,10 +64,10 @@ export class EgressProxy extends pulumi.ComponentResource {
             ],
         }, { parent: this });
 
-        // Why a volume: the access log outlives a replaced proxy.
+        // Why a volume: the audit trail outlives a replaced proxy. The label is how scripts/audit.ts finds it.
         const logs = new docker.Volume(`${name}-logs`, {
             name: dockerName(args.namePrefix, "egress-log"),
-            labels: labels(args.namePrefix, "egress-log"),
+            labels: labels(args.namePrefix, "egress-log", { [AUDIT.label]: "proxy" }),
         }, { parent: this });
         this.logVolumeName = logs.name;
 

@@ -1,21 +1,40 @@
-import { PROXY } from "../../policy/contract/contract";
+import { AUDIT, PROXY } from "../../policy/contract/contract";
 
 /**
  * Renders the egress proxy's configuration. Pure.
  *
- * The rule order is the security design, so it is spelled out here:
- *  1. refuse the cache manager and anything that is not CONNECT to port 443
- *     (no plain HTTP: a plain request could carry data in its URL to any
- *     host the proxy can name, and is unencrypted anyway);
- *  2. refuse names not on the allowlist, matched with `dstdomain -n` so an IP
- *     literal is never reverse-resolved into an allowlisted name. This runs
- *     before any rule that looks at destination addresses, so a refused name
- *     is never looked up in DNS (Squid bug 5241: address rules resolve);
- *  3. allow pinned names (resolved from the proxy's own hosts file, never DNS);
- *  4. refuse private, loopback, link-local (cloud metadata) and other
- *     special destinations, so an allowlisted name that resolves to an
- *     internal address (DNS rebinding) can't reach the host or the LAN;
- *  5. allow what is left (allowlisted, public, port 443); refuse all else.
+ * Every tunnel passes two stages inside one Squid:
+ *
+ *  A. The agent's port (PROXY.port) decides on the CONNECT request. The rule
+ *     order is the security design:
+ *      1. refuse the cache manager, anything that is not CONNECT (plain HTTP
+ *         could carry data in its URL to any host the proxy can name), IP
+ *         literals, and ports other than 443;
+ *      2. refuse names not on the allowlist, matched with `dstdomain -n` so an
+ *         IP literal is never reverse-resolved into an allowlisted name. This
+ *         runs before any rule that looks at destination addresses, so a
+ *         refused name is never looked up in DNS (Squid bug 5241: address
+ *         rules resolve);
+ *      3. allow pinned names (resolved from the proxy's own hosts file, never DNS);
+ *      4. refuse private, loopback, link-local (cloud metadata) and other
+ *         special destinations, so an allowlisted name that resolves to an
+ *         internal address (DNS rebinding) can't reach the host or the LAN;
+ *      5. allow what is left (allowlisted, public, port 443); refuse all else.
+ *     An allowed tunnel is not opened to the far end: it is forwarded to
+ *
+ *  B. the SNI port (PROXY.sniPort, loopback only, `ssl-bump`). The same rules
+ *     run again there, then Squid peeks at the client's TLS ClientHello
+ *     (step 1, nothing decrypted) and splices the tunnel through only when
+ *     its SNI equals the CONNECT name; it cuts one whose SNI is missing or
+ *     differs, or whose first bytes are not TLS.
+ *
+ * Why two ports: on an `ssl-bump` port Squid 5.7 answers a refused CONNECT
+ * with "200" and then serves its error page over TLS with its own
+ * certificate (client_side_request.cc, "Force bump action on error"). The
+ * agent's port has no ssl-bump, so a refusal stays a plain 403, and the
+ * proxy never speaks TLS to anyone.
+ *
+ * Every decision is one JSON line in the log volume (see AUDIT_LOGFORMAT).
  */
 
 export interface SquidConfInput {
@@ -32,53 +51,167 @@ const SPECIAL_DESTINATIONS = [
     "::/128", "::1/128", "fc00::/7", "fe80::/10", "ff00::/8",
 ];
 
+/** Why a line of the audit trail says what it says (the `reason` field). */
+export const REASONS = {
+    cacheManager: "cache-manager",
+    notConnect: "not-connect",
+    ipLiteral: "ip-literal",
+    notPort443: "not-port-443",
+    notAllowlisted: "not-allowlisted",
+    tooManyConnections: "too-many-connections",
+    pinned: "pinned",
+    privateDestination: "private-destination",
+    allowlisted: "allowlisted",
+    denied: "denied",
+    sniMissing: "sni-missing",
+    sniMismatch: "sni-mismatch",
+    notTls: "not-tls",
+} as const;
+
+/** One http_access rule: its action, the ACLs that must all match, and what it logs. */
+export interface AccessRule {
+    action: "allow" | "deny";
+    acls: string[];
+    reason: (typeof REASONS)[keyof typeof REASONS] | string;
+}
+
+/** The http_access rules in order (both stages run them). Insert a new rule where its meaning fits the order above. */
+export function accessRules(input: SquidConfInput): AccessRule[] {
+    const pinned = Object.keys(input.pinnedHosts).length > 0;
+    return [
+        { action: "deny", acls: ["manager"], reason: REASONS.cacheManager },
+        { action: "deny", acls: ["!CONNECT"], reason: REASONS.notConnect },
+        { action: "deny", acls: ["ip_literal"], reason: REASONS.ipLiteral },
+        { action: "deny", acls: ["!tls_port"], reason: REASONS.notPort443 },
+        { action: "deny", acls: ["!allowlist"], reason: REASONS.notAllowlisted },
+        // maxconn counts direct connections: on the SNI port every one comes from the agent's port.
+        { action: "deny", acls: ["agent_port", "per_client_connections"], reason: REASONS.tooManyConnections },
+        ...(pinned ? [{ action: "allow" as const, acls: ["pinned"], reason: REASONS.pinned }] : []),
+        { action: "deny", acls: ["special_destination"], reason: REASONS.privateDestination },
+        { action: "allow", acls: ["allowlist"], reason: REASONS.allowlisted },
+        { action: "deny", acls: ["all"], reason: REASONS.denied },
+    ];
+}
+
+/** The ACL that annotates a transaction with a rule's decision and reason (Squid's annotate_transaction: always matches). */
+const markAcl = (action: string, reason: string) => `mark_${action}_${reason.replace(/-/g, "_")}`;
+
+function accessLines(rules: AccessRule[]): string[] {
+    const marks = [...new Map(rules.map((r) => [markAcl(r.action, r.reason), r])).entries()]
+        .map(([name, r]) => `acl ${name} annotate_transaction decision=${r.action} reason=${r.reason}`);
+    return [
+        ...marks,
+        // The mark comes last: it is reached only when every ACL before it matched.
+        ...rules.map((r) => `http_access ${r.action} ${[...r.acls, markAcl(r.action, r.reason)].join(" ")}`),
+    ];
+}
+
+/**
+ * One JSON object a line; the relay writes the same fields. %"… escapes
+ * quotes, backslashes and control characters; the destination is the
+ * CONNECT host and port.
+ */
+export const AUDIT_LOGFORMAT = [
+    `{"time":"%{%Y-%m-%dT%H:%M:%S}tg.%03tuZ"`,
+    `"component":"proxy"`,
+    `"source":"%>a"`,
+    `"destination":"%">rd:%>rP"`,
+    `"decision":"%"{decision}note"`,
+    `"reason":"%"{reason}note"`,
+    `"bytes":%st`,
+    `"method":"%"rm"}`,
+].join(",");
+
+/** Where the entrypoint puts the throwaway certificate (see images/squid/run-squid.sh). */
+const TLS_CERT = `${PROXY.tlsDir}/cert.pem`;
+const TLS_KEY = `${PROXY.tlsDir}/key.pem`;
+/** A name only the entrypoint's warm-up request uses (see the forwarding section). */
+export const WARMUP_NAME = "sni-port-warmup.invalid";
+
 export function renderSquidConf(input: SquidConfInput): string {
     const pinnedNames = Object.keys(input.pinnedHosts).sort();
     const lines = [
         "# Rendered by SecureClaw; edits are overwritten on the next `pulumi up`.",
-        `http_port ${PROXY.port}`,
+        "# The agent's port: plain forward proxy, refusals are plain 403s.",
+        `http_port ${PROXY.port} name=agent`,
+        "# The SNI port, loopback only. ssl-bump needs a certificate even though this",
+        "# port only peeks and splices: a throwaway self-signed one the entrypoint makes",
+        "# in a tmpfs at every start. It signs nothing (no host certificates) and no",
+        "# client is ever handed it: refusals happen on the agent's port.",
+        `http_port 127.0.0.1:${PROXY.sniPort} name=sni ssl-bump generate-host-certificates=off tls-cert=${TLS_CERT} tls-key=${TLS_KEY}`,
         "",
         "# Pinned names resolve from this file (it lives in the config volume, so",
         "# pinning a name reloads the proxy instead of replacing it).",
         `hosts_file ${PROXY.configDir}/hosts`,
         "",
         "acl CONNECT method CONNECT",
+        "acl agent_port myportname agent",
+        "acl sni_port myportname sni",
         "acl tls_port port 443",
+        "# IPv4 literals, and anything with a colon (IPv6), without a lookup.",
+        "acl ip_literal dstdom_regex -n ^[0-9.]+$ :",
         `acl allowlist dstdomain -n "${PROXY.configDir}/allowlist.txt"`,
         ...(pinnedNames.length > 0 ? [`acl pinned dstdomain -n ${pinnedNames.join(" ")}`] : []),
         `acl special_destination dst ${SPECIAL_DESTINATIONS.join(" ")}`,
         `acl per_client_connections maxconn ${input.maxConnectionsPerClient}`,
         "",
-        "http_access deny manager",
-        "http_access deny !CONNECT",
-        "http_access deny !tls_port",
-        "http_access deny !allowlist",
-        "http_access deny per_client_connections",
-        ...(pinnedNames.length > 0 ? ["http_access allow pinned"] : []),
-        "http_access deny special_destination",
-        "http_access allow allowlist",
-        "http_access deny all",
+        "# The entrypoint's warm-up: Squid probes its own SNI port once at start, before",
+        "# that port listens, and then treats it as down until a request needs it; this",
+        "# request (from loopback, to a name that never resolves) makes that happen.",
+        `acl warmup dstdomain -n ${WARMUP_NAME}`,
+        "http_access allow agent_port localhost warmup",
+        "http_access deny sni_port warmup",
+        ...accessLines(accessRules(input)),
         "",
-        "# Nothing is cached or forwarded to a peer; no ICP, HTCP or SNMP.",
+        "# Allowed tunnels go from the agent's port to the SNI port, never straight out.",
+        "# The client's address rides along in X-Forwarded-For (the only request Squid",
+        "# ever sends is this CONNECT to itself), so the SNI port logs the agent.",
+        `cache_peer 127.0.0.1 parent ${PROXY.sniPort} 0 no-query no-digest no-netdb-exchange name=sni_check`,
+        "cache_peer_access sni_check allow agent_port",
+        "cache_peer_access sni_check deny all",
+        "never_direct allow agent_port",
+        "forwarded_for on",
+        "follow_x_forwarded_for allow sni_port localhost",
+        "follow_x_forwarded_for deny all",
+        "",
+        "# SNI: peek at the ClientHello (step 1), splice only when its SNI is the",
+        "# CONNECT name, cut everything else. The helper compares the two.",
+        `external_acl_type sni_check ttl=60 negative_ttl=60 children-max=4 children-startup=1 %ssl::>sni %>rd ${PROXY.helperPath}`,
+        "acl sni_missing external sni_check missing",
+        "acl sni_matches external sni_check matches",
+        "acl step1 at_step SslBump1",
+        `acl mark_deny_sni_missing annotate_transaction decision=deny reason=${REASONS.sniMissing}`,
+        `acl mark_deny_sni_mismatch annotate_transaction decision=deny reason=${REASONS.sniMismatch}`,
+        `acl mark_deny_not_tls annotate_transaction decision=deny reason=${REASONS.notTls}`,
+        "ssl_bump peek step1",
+        "ssl_bump terminate sni_missing mark_deny_sni_missing",
+        "ssl_bump splice sni_matches",
+        "ssl_bump terminate all mark_deny_sni_mismatch",
+        "# Bytes that are not a TLS ClientHello: an error, nothing reaches the far end.",
+        "on_unsupported_protocol respond all mark_deny_not_tls",
+        "",
+        "# Nothing is cached; no ICP, HTCP or SNMP.",
         "cache deny all",
         "cache_mem 8 MB",
         "icp_port 0",
         "htcp_port 0",
         "snmp_port 0",
         "",
-        "# Say nothing about ourselves or the client to the far end.",
+        "# Say nothing about ourselves to the far end (tunnels carry no Squid headers).",
         "httpd_suppress_version_string on",
         "via off",
-        "forwarded_for delete",
         "",
-        "# Every decision is logged, allowed and denied alike, for audit.",
-        "# The container's health check connects from loopback and sends nothing;",
-        "# it is not a decision, so it is not logged.",
-        "acl health_probe src 127.0.0.1/32",
-        "logformat secureclaw %ts.%03tu %>a %Ss/%03>Hs %rm %ru %<a %<st",
-        `access_log stdio:${PROXY.logDir}/access.log secureclaw !health_probe`,
+        "# The audit trail: one JSON line per decision. The agent's port logs its",
+        "# refusals and every tunnel it forwarded (with its bytes, at the end); the SNI",
+        "# port logs what it cut. Lines without a decision (the health check, the",
+        "# warm-up) are not decisions. The entrypoint rotates by size (SIGUSR1).",
+        "acl decided note decision",
+        "acl allowed note decision allow",
+        "acl allowed_again all-of sni_port allowed",
+        `logformat secureclaw_audit ${AUDIT_LOGFORMAT}`,
+        `access_log stdio:${PROXY.logDir}/${AUDIT.file} secureclaw_audit decided !allowed_again`,
         `cache_log ${PROXY.logDir}/cache.log`,
-        "logfile_rotate 0",
+        `logfile_rotate ${AUDIT.rotations}`,
         "pid_filename none",
         "coredump_dir /tmp",
         "shutdown_lifetime 2 seconds",

@@ -89,6 +89,27 @@ export const PROXY = {
     /** Where the proxy reads squid.conf, the allowlist and the hosts file. */
     configDir: "/etc/squid/secureclaw",
     logDir: "/var/log/squid",
+    /** Loopback-only port where Squid peeks at the TLS ClientHello of every tunnel the agent's port allowed. */
+    sniPort: 3129,
+    /** tmpfs where the entrypoint writes the throwaway certificate `ssl-bump` needs (never used to sign or decrypt). */
+    tlsDir: "/tmp/squid-tls",
+    /** Squid's external ACL helper comparing a tunnel's SNI with its CONNECT name (images/squid/sni-check.sh). */
+    helperPath: "/usr/local/bin/sni-check",
+} as const;
+
+/**
+ * The audit trail: every component that decides on egress (the proxy, the
+ * Telegram relay) writes one JSON line per decision to AUDIT.file in a volume
+ * labelled AUDIT.label, rotated beside it as AUDIT.file.0, .1, ...
+ * scripts/audit.ts finds those volumes by label and merges them by time.
+ */
+export const AUDIT = {
+    label: "secureclaw.audit",
+    file: "audit.jsonl",
+    /** Rotated files kept beside the live one. */
+    rotations: 3,
+    /** The live file is rotated once it passes this size. */
+    rotateAtBytes: 4 * 1024 * 1024,
 } as const;
 
 /** The model gateway: the door on the enclave network, LiteLLM behind it. */

@@ -14,16 +14,25 @@
  *    LiteLLM's namespace. Non-streaming p50/p95 at concurrency 1 and 8, the
  *    first streamed event p50, and chunks/s of 2,000-chunk streams (the
  *    stand-in emits them as fast as it can) at concurrency 1 and 8;
+ *  - a new tunnel (CONNECT + TLS handshake) through the SNI-checking proxy vs
+ *    plain Squid as it was before the SNI check (its image and squid.conf
+ *    rebuilt from git at PLAIN_SQUID_COMMIT, run beside it on the same
+ *    networks), same client, interleaved rounds; target <= 1.2x;
  *  - time from an allowlist change to its effect;
  *  - memory of each container, and the marginal memory of one more agent.
  * The "vLLM" is the stand-in (no GPU): model time is not in these figures,
- * only what the enclave adds.
+ * only what the enclave adds. SECURECLAW_BENCH_ONLY=sni measures only the
+ * proxy section (after the realize).
  */
 import { destroy, realize } from "./harness";
 import { E2E_SECRETS, GPU_HOST_IP, PREFIX, STACK, TELEGRAM_IP, buildStandinImages, cleanE2E, destroyHooks, e2eConfig, materials, standinHooks, teardownE2E } from "./setup";
 import { docker, health, probe, sh, waitFor } from "./support";
+import { TLS_STANDIN } from "./egressAudit";
+import { execFileSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
+import * as ts from "typescript";
 
 const AGENT = `${PREFIX}-agent`;
 const DOOR = `${PREFIX}-model-door`;
@@ -102,6 +111,69 @@ async function namespaceProbe(image: string, container: string, keyVar: string, 
     }
 }
 
+/** The last commit whose proxy was plain Squid (no SNI check): the baseline of the proxy section. */
+const PLAIN_SQUID_COMMIT = "4f35c7e";
+const PLAIN_SQUID = `${PREFIX}-bench-plain-squid`;
+
+/**
+ * Plain Squid as it was at PLAIN_SQUID_COMMIT: its image (images/squid from
+ * git) and its squid.conf (rendered by that commit's squidConf.ts for this
+ * stack's pinned hosts), on the enclave and egress networks like the proxy.
+ * Returns the address the agent reaches it at.
+ */
+async function startPlainSquid(repoRoot: string, pinnedHosts: Record<string, string>, allowlist: string[]): Promise<string> {
+    const git = (...args: string[]) => execFileSync("git", ["-C", repoRoot, ...args], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "secureclaw-plain-squid-"));
+    fs.mkdirSync(path.join(dir, "image"));
+    fs.mkdirSync(path.join(dir, "conf"));
+    for (const file of ["Dockerfile", "run-squid.sh"]) {
+        fs.writeFileSync(path.join(dir, "image", file), git("show", `${PLAIN_SQUID_COMMIT}:images/squid/${file}`), { mode: 0o755 });
+    }
+    const image = `secureclaw-e2e/plain-squid:${PLAIN_SQUID_COMMIT}`;
+    await sh("docker", ["build", "-q", "-t", image, path.join(dir, "image")], undefined, 10 * 60_000, { DOCKER_BUILDKIT: "0" });
+    // That commit's renderer, compiled and run with today's contract (the names it reads did not change).
+    const source = ts.transpileModule(git("show", `${PLAIN_SQUID_COMMIT}:components/egress/squidConf.ts`), { compilerOptions: { module: ts.ModuleKind.CommonJS } }).outputText;
+    const contract = require("../../policy/contract/contract");
+    const mod: any = { exports: {} };
+    new Function("require", "module", "exports", source)(() => contract, mod, mod.exports);
+    fs.writeFileSync(path.join(dir, "conf", "squid.conf"), mod.exports.renderSquidConf({ pinnedHosts, maxConnectionsPerClient: 64 }));
+    fs.writeFileSync(path.join(dir, "conf", "hosts"), mod.exports.renderHostsFile(pinnedHosts));
+    fs.writeFileSync(path.join(dir, "conf", "allowlist.txt"), mod.exports.renderAllowlistFile(allowlist));
+    fs.chmodSync(path.join(dir, "conf"), 0o755);
+    await sh("docker", ["rm", "-f", PLAIN_SQUID]);
+    const run = await sh("docker", ["run", "-d", "--name", PLAIN_SQUID, "--network", `${PREFIX}-enclave`, "--read-only", "--cap-drop", "ALL",
+        "--security-opt", "no-new-privileges:true", "--memory", "256m", "--cpus", "1", "--tmpfs", "/tmp", "--tmpfs", "/run", "--tmpfs", "/var/log/squid:uid=13,gid=13",
+        "-v", `${path.join(dir, "conf")}:/etc/squid/secureclaw:ro`, image]);
+    if (run.code !== 0) throw new Error(`plain Squid did not start: ${run.stderr}`);
+    docker("network", "connect", `${PREFIX}-egress`, PLAIN_SQUID);
+    return docker("inspect", "-f", `{{(index .NetworkSettings.Networks "${PREFIX}-enclave").IPAddress}}`, PLAIN_SQUID);
+}
+
+/**
+ * A new tunnel's CONNECT + TLS handshake from the agent, through the
+ * SNI-checking proxy and through plain Squid taking turns tunnel by tunnel
+ * (same client, same moments of a noisy machine).
+ */
+async function sniProxyHandshake(repoRoot: string, config: Record<string, any>, figures: Array<[string, string]>): Promise<void> {
+    const plain = await startPlainSquid(repoRoot, config.egress.pinnedHosts, config.egress.allowlist);
+    const ca = "/etc/openclaw/ca/extra.pem";
+    try {
+        await waitFor("plain Squid to answer", async () => (await probe(AGENT, "bench-handshake", ["1", TLS_STANDIN, ca, `${plain}:3128`])).results?.[0]?.n === 1 || undefined, 60_000, 500);
+        const rounds: any[][] = [];
+        for (let i = 0; i < ROUNDS; i++) {
+            rounds.push((await probe(AGENT, "bench-handshake", [String(PER_ROUND * 5), TLS_STANDIN, ca, `egress-proxy:3128,${plain}:3128`])).results);
+        }
+        const sni = rounds.map((r) => r[0]);
+        const base = rounds.map((r) => r[1]);
+        const ratios = rounds.map((r) => r[0].p50_ms / r[1].p50_ms).sort((a, b) => a - b);
+        figures.push(["new tunnel (CONNECT+TLS handshake), SNI-checking proxy", merge(sni)]);
+        figures.push([`same, plain Squid of ${PLAIN_SQUID_COMMIT} (baseline)`, merge(base)]);
+        figures.push(["SNI-checking / plain, p50", `${ratios[Math.floor(ratios.length / 2)].toFixed(2)}x, median of rounds ${ratios.map((x) => x.toFixed(2)).join(", ")} (target <= 1.2x)`]);
+    } finally {
+        await sh("docker", ["rm", "-f", PLAIN_SQUID]);
+    }
+}
+
 function chunkRate(rounds: any[]): string {
     const rates = rounds.map((r) => r.chunks_per_second).sort((a, b) => a - b);
     return `${rates[Math.floor(rates.length / 2)]} chunks/s (median of ${rounds.length} rounds x ${rounds[0].streams} streams; rounds ${rates.join(", ")})`;
@@ -133,6 +205,9 @@ async function main(): Promise<void> {
     await waitFor("agent healthy", async () => health(AGENT) === "healthy" || undefined, 180_000, 500);
     figures.push(["realize from cold (images cached)", `${(realized / 1000).toFixed(1)} s to realize ${first.resources.length} resources, ${((Date.now() - t) / 1000).toFixed(1)} s until the agent is healthy`]);
     const agentImage = first.resources.find((r) => r.name === "secureclaw-agent-image")!.outputs.repoDigest as string;
+
+    await sniProxyHandshake(path.join(__dirname, "..", ".."), e2eConfig(m) as Record<string, any>, figures);
+    if (process.env.SECURECLAW_BENCH_ONLY === "sni") return finish(figures);
 
     const viaProxy: any[] = [];
     const direct: any[] = [];
@@ -177,6 +252,10 @@ async function main(): Promise<void> {
         await sh("docker", ["rm", "-f", "-v", extra]);
     }
 
+    await finish(figures);
+}
+
+async function finish(figures: Array<[string, string]>): Promise<void> {
     console.log("\nSecureClaw e2e benchmark (vLLM is a stand-in: no GPU, no model time)\n");
     for (const [what, value] of figures) console.log(`  ${what.padEnd(52)} ${value}`);
     if (process.env.SECURECLAW_E2E_KEEP !== "1") {

@@ -48,11 +48,13 @@ function run(cmd: string, args: string[], opts: { input?: string; cwd?: string; 
 export function materials(): Materials {
     const dir = MATERIALS;
     const file = (name: string) => path.join(dir, name);
-    if (!fs.existsSync(file("done"))) {
+    // Names the stand-in's certificate covers; materials made for another list are made again.
+    const san = "subjectAltName=DNS:api.telegram.org,DNS:relay.e2e.test,DNS:tls-standin.e2e.test\n";
+    if (!fs.existsSync(file("done")) || fs.readFileSync(file("san.cnf"), "utf8") !== san) {
         fs.rmSync(dir, { recursive: true, force: true });
         fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
         run("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30", "-subj", "/CN=SecureClaw e2e test CA", "-keyout", file("ca.key"), "-out", file("ca.crt")]);
-        fs.writeFileSync(file("san.cnf"), "subjectAltName=DNS:api.telegram.org,DNS:relay.e2e.test\n");
+        fs.writeFileSync(file("san.cnf"), san);
         run("openssl", ["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=api.telegram.org", "-keyout", file("server.key"), "-out", file("server.csr")]);
         run("openssl", ["x509", "-req", "-in", file("server.csr"), "-CA", file("ca.crt"), "-CAkey", file("ca.key"), "-CAcreateserial", "-days", "30", "-extfile", file("san.cnf"), "-out", file("server.crt")]);
         // What the stand-in (an unprivileged user) reads: a throwaway test key.

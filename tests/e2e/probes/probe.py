@@ -99,6 +99,105 @@ def tls_via_proxy(host, path, cafile, sni=None):
         out(ok=False, error=f"{type(err).__name__}: {err}")
 
 
+def _read_all(sock, limit=65536):
+    data = b""
+    try:
+        while len(data) < limit:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    except (OSError, ssl.SSLError) as err:
+        return data, f"{type(err).__name__}: {err}"
+    return data, None
+
+
+def sni_tunnel(host, sni, cafile, path="/"):
+    """CONNECT host:443, then a TLS handshake with `sni` ("-": no SNI at all) and one GET.
+    The certificate is checked against the CA; the name only when an SNI is sent."""
+    try:
+        sock, status = _proxy_connect(host, 443)
+    except OSError as err:
+        out(proxy_status="", handshake=False, error=f"{type(err).__name__}: {err}")
+        return
+    if " 200" not in status:
+        out(proxy_status=status, handshake=False)
+        return
+    ctx = ssl.create_default_context(cafile=cafile)
+    ctx.check_hostname = sni != "-"
+    try:
+        tls = ctx.wrap_socket(sock, server_hostname=None if sni == "-" else sni)
+    except (OSError, ssl.SSLError) as err:
+        out(proxy_status=status, handshake=False, error=f"{type(err).__name__}: {err}")
+        return
+    tls.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+    data, error = _read_all(tls)
+    head, _, body = data.partition(b"\r\n\r\n")
+    out(proxy_status=status, handshake=True, status=head.split(b"\r\n", 1)[0].decode(errors="replace"), body=body.decode(errors="replace")[:2000], error=error)
+
+
+def raw_tunnel(host, text):
+    """CONNECT host:443, then `text` (not TLS) through the tunnel: what comes back, and how it ends."""
+    try:
+        sock, status = _proxy_connect(host, 443)
+    except OSError as err:
+        out(proxy_status="", error=f"{type(err).__name__}: {err}")
+        return
+    if " 200" not in status:
+        out(proxy_status=status)
+        return
+    try:
+        sock.sendall(text.encode())
+    except OSError as err:
+        out(proxy_status=status, error=f"send: {type(err).__name__}: {err}")
+        return
+    data, error = _read_all(sock)
+    out(proxy_status=status, received=data[:300].decode(errors="replace"), received_bytes=len(data), error=error)
+
+
+def flood(n, target, connections="4"):
+    """n CONNECTs to `target` (host:port, refused by the proxy) over a few keep-alive
+    connections, each answer read before the next: how many were answered 403, and how fast."""
+    n, connections = int(n), int(connections)
+    start = time.time()
+    refused = other = 0
+
+    def one_connection(count):
+        nonlocal refused, other
+        sock = socket.create_connection(PROXY, timeout=10)
+        buf = b""
+        request = f"CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n\r\n".encode()
+        for _ in range(count):
+            sock.sendall(request)
+            while b"\r\n\r\n" not in buf:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    return
+                buf += chunk
+            head, _, buf = buf.partition(b"\r\n\r\n")
+            length = 0
+            for h in head.split(b"\r\n")[1:]:
+                name, _, value = h.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value.strip())
+            while len(buf) < length:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    return
+                buf += chunk
+            buf = buf[length:]
+            if b" 403 " in head.split(b"\r\n", 1)[0]:
+                refused += 1
+            else:
+                other += 1
+        sock.close()
+
+    per = max(1, n // connections)
+    _in_threads(connections, lambda _i: one_connection(per))
+    seconds = time.time() - start
+    out(sent=per * connections, refused=refused, other=other, seconds=round(seconds, 1), per_second=round(refused / seconds))
+
+
 def _key(spec):
     """A key given as the name of an environment variable holding it (the agent's own), else the literal."""
     return os.environ.get(spec, spec) if spec else None
@@ -293,6 +392,26 @@ def bench_tls(n, host, address, cafile, mode):
     out(**_percentiles(samples))
 
 
+def bench_handshake(n, host, cafile, proxies):
+    """n new tunnels through each of `proxies` (comma-separated host:port), taking turns one
+    tunnel at a time so that both see the same moments of a noisy machine. Each: CONNECT,
+    a full TLS handshake, close. Percentiles per proxy."""
+    global PROXY
+    ctx = ssl.create_default_context(cafile=cafile)
+    targets = [(p.rsplit(":", 1)[0], int(p.rsplit(":", 1)[1])) for p in proxies.split(",")]
+    samples = {t: [] for t in targets}
+    for _ in range(int(n)):
+        for target in targets:
+            PROXY = target
+            start = time.perf_counter()
+            sock, status = _proxy_connect(host, 443)
+            assert " 200" in status, status
+            tls = ctx.wrap_socket(sock, server_hostname=host)
+            samples[target].append(time.perf_counter() - start)
+            tls.close()
+    out(results=[dict(proxy=f"{h}:{p}", **_percentiles(samples[(h, p)])) for h, p in targets])
+
+
 def _split_url(url):
     hostport, _, path = url.split("://", 1)[1].partition("/")
     host, _, port = hostport.partition(":")
@@ -398,9 +517,9 @@ def statistics_median(values):
 
 COMMANDS = {
     "tcp": tcp, "tcp6": tcp6, "resolve": resolve, "connect": connect,
-    "http-via-proxy": http_via_proxy, "tls-via-proxy": tls_via_proxy,
+    "http-via-proxy": http_via_proxy, "tls-via-proxy": tls_via_proxy, "sni-tunnel": sni_tunnel, "raw-tunnel": raw_tunnel, "flood": flood,
     "http": http, "raw": raw, "burst": burst, "forkbomb": forkbomb, "selfcheck": selfcheck,
-    "bench-tls": bench_tls, "bench-chat": bench_chat, "bench-stream": bench_stream,
+    "bench-tls": bench_tls, "bench-handshake": bench_handshake, "bench-chat": bench_chat, "bench-stream": bench_stream,
 }
 
 if __name__ == "__main__":
