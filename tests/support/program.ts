@@ -22,6 +22,8 @@ export interface DeclaredResource {
     opts: { dependsOn: string[]; deleteBeforeReplace?: boolean };
     /** True when the program passed this whole input as a secret. */
     isSecretInput(key: string): boolean;
+    /** The resource's URN as the engine would name it (type and name chain of its parents). */
+    urn?: string;
 }
 
 export interface ProgramRun {
@@ -152,6 +154,8 @@ async function execute(stack: string, options: RunOptions): Promise<{ error: unk
 
     const declared: DeclaredResource[] = [];
     const optsByName = new Map<string, DeclaredResource["opts"]>();
+    const typeChains = new Map<unknown, string>();
+    const urnByName = new Map<string, string>();
     let exported: Record<string, unknown> = {};
     let failure: unknown;
     let running: Promise<unknown> = Promise.resolve();
@@ -194,6 +198,11 @@ async function execute(stack: string, options: RunOptions): Promise<{ error: unk
                     dependsOn: dependsOn.map((d) => (d as any).__name as string),
                     deleteBeforeReplace: (args.opts as any).deleteBeforeReplace,
                 });
+                // The engine's URN: the type chain of every parent (the stack's own type excluded), then the name.
+                const parentChain = args.opts.parent ? typeChains.get(args.opts.parent) : undefined;
+                const chain = parentChain ? `${parentChain}$${args.type}` : args.type;
+                typeChains.set(args.resource, chain);
+                urnByName.set(`${args.type}::${args.name}`, `urn:pulumi:${stack}::secureclaw::${chain}::${args.name}`);
                 return undefined;
             });
             // A program error (a ConfigError, say) is the run's result, not a
@@ -224,6 +233,7 @@ async function execute(stack: string, options: RunOptions): Promise<{ error: unk
 
     for (const resource of declared) {
         resource.opts = optsByName.get(`${resource.type}::${resource.name}`) ?? { dependsOn: [] };
+        resource.urn = urnByName.get(`${resource.type}::${resource.name}`);
     }
     const roleOf = (r: DeclaredResource) =>
         (r.inputs.labels as { label: string; value: string }[] | undefined)?.find((l) => l.label === "secureclaw.role")?.value;
