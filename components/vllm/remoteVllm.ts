@@ -9,7 +9,7 @@ export interface RemoteVllmArgs {
     namePrefix: string;
     /** The GPU host and how to reach it. */
     host: GpuHost;
-    /** GPUs on the host that vLLM splits the model over. */
+    /** How long the launch waits for vLLM's /health. */
     startupTimeoutSeconds: number;
     /** Model to serve. */
     model: VllmModelArgs;
@@ -90,9 +90,9 @@ export class RemoteVllm extends pulumi.ComponentResource {
             logging: "stdoutAndStderr",
         }, {
             parent: this,
-            // Both find the line by the same marker: the old delete must run before the new create.
+            // A changed key or port re-runs create (an update), which replaces the line in place.
+            // On a replacement both find the line by the same marker: the old delete must run first.
             deleteBeforeReplace: true,
-            replaceOnChanges: ["create"],
         });
 
         this.registerOutputs({});
