@@ -34,7 +34,7 @@ export interface LinkKeyAttempts {
     pty: { code: number; ran: boolean };
     /** A remote (-R) forward: ssh's exit code (124 would mean it stayed up). */
     remoteForward: number;
-    /** What came back through local forwards to other ports, and to vLLM's (the control). */
+    /** What came back through local forwards to SSH servers (which talk first: a working forward shows their banner), and to vLLM's port (the control). */
     sshPort: string;
     otherHost: string;
     vllm: string;
@@ -44,7 +44,8 @@ export interface LinkKeyAttempts {
  * From a scratch container on the LAN side (the egress network), with the
  * link's own key, tries what an attacker holding that key would: a shell, a
  * pty, a remote forward, local forwards to the host's SSH port and to another
- * host, and (the control) the forward the key is for.
+ * host's (SSH servers speak first, so a working forward would show a banner),
+ * and (the control) the forward the key is for.
  */
 export async function tryLinkKey(gpuHostIp: string, otherIp: string, linkKey: string, vllmPort: number): Promise<LinkKeyAttempts> {
     const script = `
@@ -55,7 +56,7 @@ case $out in *SHELL-RAN*) shell_ran=true ;; *) shell_ran=false ;; esac
 out=$(echo 'echo PTY-RAN; exit' | timeout 15 ssh -tt $O ${gpuHostIp} 2>&1); pty=$?
 case $out in *PTY-RAN*) pty_ran=true ;; *) pty_ran=false ;; esac
 timeout 10 ssh $O -N -o ExitOnForwardFailure=yes -R 127.0.0.1:9100:127.0.0.1:22 ${gpuHostIp} >/dev/null 2>&1; remote=$?
-ssh $O -N -L 127.0.0.1:9001:127.0.0.1:22 -L 127.0.0.1:9002:${otherIp}:443 -L 127.0.0.1:9003:${LINK.vllmHost}:${vllmPort} ${gpuHostIp} 2>/dev/null & pid=$!
+ssh $O -N -L 127.0.0.1:9001:127.0.0.1:22 -L 127.0.0.1:9002:${otherIp}:22 -L 127.0.0.1:9003:${LINK.vllmHost}:${vllmPort} ${gpuHostIp} 2>/dev/null & pid=$!
 for i in 1 2 3 4 5 6 7 8 9 10; do python3 -c 'import socket; socket.create_connection(("127.0.0.1", 9003), 1).close()' 2>/dev/null && break; sleep 0.5; done
 python3 - "$shell" "$shell_ran" "$pty" "$pty_ran" "$remote" <<'PY'
 import json, socket, sys
@@ -71,7 +72,7 @@ def through(port, send=b""):
         return "error: %s" % e
 a = sys.argv[1:]
 print(json.dumps({"shell": {"code": int(a[0]), "ran": a[1] == "true"}, "pty": {"code": int(a[2]), "ran": a[3] == "true"},
-    "remoteForward": int(a[4]), "sshPort": through(9001), "otherHost": through(9002, b"\\x16\\x03\\x01\\x00\\x05hello"),
+    "remoteForward": int(a[4]), "sshPort": through(9001), "otherHost": through(9002),
     "vllm": through(9003, b"GET /health HTTP/1.0\\r\\n\\r\\n")}))
 PY
 kill $pid 2>/dev/null
