@@ -72,6 +72,10 @@ export async function runUnderMocks(run: MockRun): Promise<MockRunResult> {
         aborted = true;
     };
     process.on("unhandledRejection", onRejection);
+    // Each fresh copy of the SDK adds a process "exit" listener (its promise
+    // leak detector); a finished run's copy is dropped below, or a suite of
+    // many runs trips Node's MaxListeners warning.
+    const exitListenersBefore = new Set(process.listeners("exit"));
     try {
         freshModules(run.program);
         // A fresh runtime store: an abandoned registration of an earlier run
@@ -175,6 +179,7 @@ export async function runUnderMocks(run: MockRun): Promise<MockRunResult> {
         return { outputs, errors };
     } finally {
         process.off("unhandledRejection", onRejection);
+        for (const listener of process.listeners("exit")) if (!exitListenersBefore.has(listener)) process.off("exit", listener);
     }
 }
 
