@@ -43,7 +43,7 @@ export class SecureClawEnclave extends pulumi.ComponentResource {
         const networks = new Networks(`${name}-networks`, {
             namePrefix,
             ...config.network,
-            modelSubnet: config.gpu.placement === "local" ? config.network.modelSubnet : undefined,
+            modelFixedAddresses: config.gpu.placement === "remote",
         }, child);
 
         const proxy = new EgressProxy(`${name}-egress-proxy`, {
@@ -54,14 +54,14 @@ export class SecureClawEnclave extends pulumi.ComponentResource {
             egressNetwork: networks.egress.name,
         }, child);
 
-        const vllm = placeVllm(`${name}-vllm`, config, secrets, networks, this);
-        this.vllmEndpoint = vllm.baseUrl;
+        const vllm = placeVllm(`${name}-vllm`, config, secrets, networks, repoRoot, this);
+        this.vllmEndpoint = vllm.baseUrls.join(" ");
 
         const gateway = new ModelGateway(`${name}-model-gateway`, {
             namePrefix, repoRoot,
             image: config.images.litellm,
-            vllmBaseUrl: vllm.baseUrl,
-            upstream: [vllm.ready],
+            vllmBaseUrls: vllm.baseUrls,
+            upstream: vllm.ready,
             servedName: config.model.servedName,
             requestTimeoutSeconds: config.gateway.requestTimeoutSeconds,
             maxParallelRequests: config.gateway.maxParallelRequests,

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { NAMESPACE } from "./examples";
+import { openSshPublicKey } from "../components/modellink/openssh";
 import { RawConfig, SECRET_KEYS, SecretKey, StackConfig } from "./schema";
 import { validateConfig } from "./validate";
 
@@ -53,6 +54,26 @@ function rawConfig(): RawConfig {
     return raw;
 }
 
+/**
+ * What is wrong with the form of a secret, read here so the validator never
+ * sees a value: the model link's key must be an unencrypted OpenSSH key, and
+ * not the login key (the GPU host would then match the login key's
+ * unrestricted line first and give the link a shell).
+ */
+export function secretForms(read: (key: SecretKey) => string | undefined = (key) => pulumi.runtime.getConfig(`${NAMESPACE}:${key}`)): Map<SecretKey, string> {
+    const problems = new Map<SecretKey, string>();
+    const linkKey = read("sshLinkKey");
+    if (linkKey === undefined) return problems;
+    const link = openSshPublicKey(linkKey);
+    if (!link.ok) problems.set("sshLinkKey", link.problem);
+    const loginKey = read("sshPrivateKey");
+    const login = loginKey === undefined ? undefined : openSshPublicKey(loginKey);
+    if (link.ok && login?.ok && login.publicKey === link.publicKey) {
+        problems.set("sshLinkKey", "is the same key as secureclaw:sshPrivateKey; the link needs a key of its own, which the GPU host restricts to forwarding vLLM's port");
+    }
+    return problems;
+}
+
 /** Reads the `secureclaw` namespace, validates it, and wraps every secret as a secret output. */
 export function loadConfig(): LoadedConfig {
     const cfg = new pulumi.Config(NAMESPACE);
@@ -67,6 +88,6 @@ export function loadConfig(): LoadedConfig {
         present.add(key);
         if (encrypted && !encrypted.has(`${NAMESPACE}:${key}`)) plaintext.add(key);
     }
-    const config = validateConfig(pulumi.getStack(), rawConfig(), { present, plaintext });
+    const config = validateConfig(pulumi.getStack(), rawConfig(), { present, plaintext, malformed: secretForms() });
     return { config, secrets };
 }

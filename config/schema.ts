@@ -7,7 +7,6 @@
  * Cross-section rules (a split over more GPUs than the host has, a Telegram
  * host the allowlist does not allow) and secrets live in validate.ts.
  */
-import { isIPv4 } from "net";
 import { cpusRoundTrip, dockerCpus } from "../components/shared/canonical";
 import { DEFAULT_DOOR_LIMITS } from "../components/door/doorSettings";
 import { z } from "zod";
@@ -31,7 +30,7 @@ export type SectionName = (typeof SECTIONS)[number];
 export type RawConfig = { [Section in SectionName]?: unknown } & Record<string, unknown>;
 
 /** Names of the secret config keys, each set with `pulumi config set --secret`. */
-export const SECRET_KEYS = ["telegramBotToken", "gatewayMasterKey", "vllmApiKey", "sshPrivateKey", "hfToken"] as const;
+export const SECRET_KEYS = ["telegramBotToken", "gatewayMasterKey", "vllmApiKey", "sshPrivateKey", "sshLinkKey", "hfToken"] as const;
 /** One of SECRET_KEYS. */
 export type SecretKey = (typeof SECRET_KEYS)[number];
 
@@ -41,6 +40,8 @@ export interface SecretPresence {
     present: ReadonlySet<SecretKey>;
     /** Secret keys that have a value stored in plain text (set without --secret). */
     plaintext: ReadonlySet<SecretKey>;
+    /** What is wrong with a secret's form, judged where it is read (config/load.ts); never the value. */
+    malformed?: ReadonlyMap<SecretKey, string>;
 }
 
 /** Defaults that examples repeat; the rest sit where the schema declares them. */
@@ -99,22 +100,39 @@ const LocalGpuFields = fields({
     count: gpuCount,
 });
 
+/** Most GPU hosts one stack balances over (each link takes one address in the model subnet's upper half). */
+export const MAX_GPU_HOSTS = 6;
+
+/** One GPU host of `gpu.hosts`; unset fields take the section's value (`gpu.sshUser`, `gpu.sshPort`, `gpu.port`). */
+const GpuHostFields = fields({
+    /** Address or name the program and the model link connect to with SSH. */
+    host: text(values.gpuHost, "is required: the GPU host's address or name"),
+    sshUser: text(values.sshUser).optional(),
+    sshPort: numberIn(1, 65535, { integer: true }).optional(),
+    /** The host's SSH public host key; required unless gpu.insecureAnyHostKey. */
+    sshHostKey: text(values.sshHostKey).transform(values.typeAndKey).optional(),
+    /** Port vLLM listens on, on the host's loopback. */
+    port: numberIn(1024, 65535, { integer: true }).optional(),
+});
+
 const RemoteGpuFields = fields({
-    /** vLLM runs on another machine, launched over SSH. */
+    /** vLLM runs on other machines, launched over SSH and reached through the model link. */
     placement: z.literal("remote"),
-    /** GPUs on the GPU host. */
+    /** GPUs on each GPU host. */
     count: gpuCount,
-    /** Address or name the program connects to with SSH. */
-    host: text(values.gpuHost, "is required when gpu.placement is remote: the GPU host's address or name"),
-    sshUser: text(values.sshUser, "is required when gpu.placement is remote: the user that runs Docker on the GPU host"),
+    /** Address or name the program connects to with SSH (one GPU host; `hosts` lists several). */
+    host: text(values.gpuHost).optional(),
+    sshUser: text(values.sshUser).optional(),
     sshPort: numberIn(1, 65535, { integer: true }).default(22),
     /** The GPU host's SSH public host key ("ssh-ed25519 AAAA..."); any other key is refused. Required unless insecureAnyHostKey. */
     sshHostKey: text(values.sshHostKey).transform(values.typeAndKey).optional(),
-    /** Trust whatever host key the GPU host shows (it receives the vLLM key and the HF token): an explicit, loud opt-out. */
+    /** Several GPU hosts, balanced by LiteLLM's router; instead of `host`. */
+    hosts: list(GpuHostFields).optional(),
+    /** Trust whatever host key a GPU host shows (it receives the vLLM key and the HF token): an explicit, loud opt-out. */
     insecureAnyHostKey: flag().default(false),
-    /** IPv4 address on the GPU host that vLLM's port is published on (never every interface); defaults to `host` when that is an address. */
-    bindAddress: text(values.bindAddress).optional(),
-    /** Port vLLM is published on at bindAddress. */
+    /** No longer used: vLLM is published on the GPU host's loopback only. Accepted so an older stack still runs; `pulumi up` says to remove it. */
+    bindAddress: z.unknown().optional(),
+    /** Port vLLM listens on, on the GPU host's loopback. */
     port: numberIn(1024, 65535, { integer: true }).default(8000),
     /** How long the launch waits for vLLM's /health before failing (a cold 30B start takes minutes). */
     startupTimeoutSeconds: numberIn(60, 7200, { integer: true }).default(1800),
@@ -122,10 +140,80 @@ const RemoteGpuFields = fields({
 
 /** vLLM as a container on this Docker host. */
 export type LocalGpu = z.output<typeof LocalGpuFields>;
-/** vLLM on a GPU host the program reaches over SSH; `bindAddress` is always set once validated. */
-export type RemoteGpu = Omit<z.output<typeof RemoteGpuFields>, "bindAddress"> & { bindAddress: string };
+
+/** One GPU host, every field resolved. */
+export interface GpuHost {
+    host: string;
+    sshUser: string;
+    sshPort: number;
+    /** Pinned host key; undefined only with insecureAnyHostKey. */
+    sshHostKey?: string;
+    /** vLLM's port on the host's loopback. */
+    port: number;
+}
+
+/** vLLM on one or more GPU hosts the program reaches over SSH. */
+export interface RemoteGpu {
+    placement: "remote";
+    count: number;
+    /** The hosts, in the order the stack lists them (one for `gpu.host`). */
+    hosts: GpuHost[];
+    insecureAnyHostKey: boolean;
+    startupTimeoutSeconds: number;
+    /** What the stack still sets at gpu.bindAddress, which nothing reads any more (pulumi up warns). */
+    ignoredBindAddress?: unknown;
+}
 /** Where vLLM runs. */
 export type GpuConfig = LocalGpu | RemoteGpu;
+
+type RawRemote = z.output<typeof RemoteGpuFields>;
+
+/** The problems of a remote section's host fields, each at its own key path. */
+function remoteHostProblems(gpu: RawRemote, ctx: z.RefinementCtx): void {
+    if (gpu.host !== undefined && gpu.hosts !== undefined) {
+        addProblem(ctx, ["hosts"], "is set together with gpu.host: list every GPU host under gpu.hosts, or one at gpu.host, not both", { exampleKey: "gpu.hosts[0].host", example: gpu.host });
+        return;
+    }
+    if (gpu.hosts === undefined) {
+        if (gpu.host === undefined) addProblem(ctx, ["host"], "is required when gpu.placement is remote: the GPU host's address or name (or list several under gpu.hosts)");
+        if (gpu.sshUser === undefined) addProblem(ctx, ["sshUser"], "is required when gpu.placement is remote: the user that runs Docker on the GPU host");
+        if (gpu.host !== undefined && gpu.sshHostKey === undefined && !gpu.insecureAnyHostKey) addProblem(ctx, ["sshHostKey"], hostKeyRequired(gpu.host), { example: hostKeyExample(gpu.host) });
+        return;
+    }
+    if (gpu.hosts.length === 0 || gpu.hosts.length > MAX_GPU_HOSTS) {
+        addProblem(ctx, ["hosts"], `lists ${gpu.hosts.length} GPU hosts; list 1 to ${MAX_GPU_HOSTS}`, { exampleKey: "gpu.hosts[0].host", example: "192.168.1.50" });
+    }
+    const seen = new Set<string>();
+    gpu.hosts.forEach((h, i) => {
+        if (seen.has(h.host)) addProblem(ctx, ["hosts", i, "host"], `${shown(h.host)} is listed twice; each GPU host once`);
+        seen.add(h.host);
+        if (h.sshUser === undefined && gpu.sshUser === undefined) addProblem(ctx, ["hosts", i, "sshUser"], "is required (or set gpu.sshUser for every host): the user that runs Docker on this GPU host", { example: "ubuntu" });
+        if (h.sshHostKey === undefined && !gpu.insecureAnyHostKey) addProblem(ctx, ["hosts", i, "sshHostKey"], hostKeyRequired(h.host), { example: hostKeyExample(h.host) });
+    });
+}
+
+const hostKeyRequired = (host: string) =>
+    `is required when gpu.placement is remote: the launch hands the GPU host the vLLM key and the HF token, so it must be the host you mean (read its key once, on a network you trust, with ssh-keyscan -t ed25519 ${host}; to skip the check, which is insecure, set gpu.insecureAnyHostKey true)`;
+const hostKeyExample = (host: string) => `"$(ssh-keyscan -t ed25519 ${host} | cut -d' ' -f2-)"`;
+
+/** The validated remote section: `host` or `hosts` as one list, each host's fields resolved. */
+function remoteGpu(gpu: RawRemote): RemoteGpu {
+    const listed = gpu.hosts ?? [{ host: gpu.host!, sshHostKey: gpu.sshHostKey }];
+    return {
+        placement: "remote",
+        count: gpu.count,
+        hosts: listed.map((h) => ({
+            host: h.host,
+            sshUser: ("sshUser" in h && h.sshUser) || gpu.sshUser!,
+            sshPort: ("sshPort" in h && h.sshPort) || gpu.sshPort,
+            ...(h.sshHostKey !== undefined ? { sshHostKey: h.sshHostKey } : {}),
+            port: ("port" in h && h.port) || gpu.port,
+        })),
+        insecureAnyHostKey: gpu.insecureAnyHostKey,
+        startupTimeoutSeconds: gpu.startupTimeoutSeconds,
+        ...(gpu.bindAddress !== undefined ? { ignoredBindAddress: gpu.bindAddress } : {}),
+    };
+}
 
 /** `secureclaw:gpu`: where vLLM runs (`placement` picks the fields), and on how many GPUs. */
 export const GpuSection = section(
@@ -137,20 +225,11 @@ export const GpuSection = section(
     }),
     { placement: "local" },
 )
+    // Without a pinned key, whoever answers on a GPU host's address gets the vLLM key and the HF token.
     .superRefine((gpu, ctx) => {
-        if (gpu.placement === "remote" && gpu.bindAddress === undefined && !isIPv4(gpu.host)) {
-            addProblem(ctx, ["bindAddress"], "is required when gpu.host is a name: the GPU host's IPv4 address the gateway reaches vLLM on (vLLM is never published on every interface)");
-        }
-    }, onceValid("host", "bindAddress"))
-    .superRefine((gpu, ctx) => {
-        // Without a pinned key, whoever answers on the GPU host's address gets the vLLM key and the HF token.
-        if (gpu.placement === "remote" && gpu.sshHostKey === undefined && !gpu.insecureAnyHostKey) {
-            addProblem(ctx, ["sshHostKey"], `is required when gpu.placement is remote: the launch hands the GPU host the vLLM key and the HF token, so it must be the host you mean (read its key once, on a network you trust, with ssh-keyscan -t ed25519 ${gpu.host}; to skip the check, which is insecure, set gpu.insecureAnyHostKey true)`, {
-                example: `"$(ssh-keyscan -t ed25519 ${gpu.host} | cut -d' ' -f2-)"`,
-            });
-        }
-    }, onceValid("host", "sshHostKey", "insecureAnyHostKey"))
-    .transform((gpu): GpuConfig => (gpu.placement === "remote" ? { ...gpu, bindAddress: gpu.bindAddress ?? gpu.host } : gpu));
+        if (gpu.placement === "remote") remoteHostProblems(gpu, ctx);
+    }, onceValid("host", "hosts", "sshUser", "sshHostKey", "insecureAnyHostKey"))
+    .transform((gpu): GpuConfig => (gpu.placement === "remote" ? remoteGpu(gpu) : gpu));
 
 // ---- egress -----------------------------------------------------------------
 

@@ -57,10 +57,16 @@ function secretProblems(raw: RawConfig, secrets: SecretPresence): ConfigProblem[
         ["gatewayMasterKey", true, "is required", `openssl rand -hex 32 | pulumi config set --secret ${NAMESPACE}:gatewayMasterKey`],
         ["vllmApiKey", true, "is required", `openssl rand -hex 32 | pulumi config set --secret ${NAMESPACE}:vllmApiKey`],
         ["sshPrivateKey", remoteGpu, "is required when gpu.placement is remote: the private key that logs in to the GPU host", `pulumi config set --secret ${NAMESPACE}:sshPrivateKey < ~/.ssh/id_ed25519`],
+        ["sshLinkKey", remoteGpu, "is required when gpu.placement is remote: a key of its own for the model link, which the GPU host lets forward vLLM's port and nothing else", LINK_KEY_EXAMPLE],
         ["telegramBotToken", telegram, "is required when telegram.enabled is true: the token @BotFather gave your bot", `pulumi config set --secret ${NAMESPACE}:telegramBotToken 123456789:AA...`],
     ];
     return [
         ...required.filter(([key, needed]) => needed && !secrets.present.has(key)).map(([key, , problem, example]) => ({ key: fullKey(key), problem, example })),
+        ...[...(secrets.malformed ?? new Map<SecretKey, string>())].map(([key, problem]) => ({
+            key: fullKey(key),
+            problem,
+            example: key === "sshLinkKey" ? LINK_KEY_EXAMPLE : `pulumi config set --secret ${NAMESPACE}:${key} <value>`,
+        })),
         ...[...secrets.plaintext].map((key) => ({
             key: fullKey(key),
             problem: "is stored in plain text in the stack file; it must be encrypted",
@@ -68,6 +74,9 @@ function secretProblems(raw: RawConfig, secrets: SecretPresence): ConfigProblem[
         })),
     ];
 }
+
+/** How to make the model link's own key and store it (the files are removed once stored). */
+const LINK_KEY_EXAMPLE = `ssh-keygen -q -t ed25519 -N '' -C secureclaw-link -f link_key && pulumi config set --secret ${NAMESPACE}:sshLinkKey < link_key && rm link_key link_key.pub`;
 
 /** vLLM splits the model over `tensorParallelSize` GPUs; the host must have that many. */
 function tensorParallelProblems(model: ModelConfig, gpu: GpuConfig): ConfigProblem[] {

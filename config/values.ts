@@ -35,10 +35,6 @@ export const typeAndKey = (line: string) => line.split(" ").slice(0, 2).join(" "
 export const sshHostKey: TextCheck = (value) =>
     SSH_HOST_KEY.test(typeAndKey(value)) ? undefined : "must be an SSH public host key: type and base64 key, as in the GPU host's /etc/ssh/ssh_host_ed25519_key.pub";
 
-/** One address on the GPU host, never every interface. */
-export const bindAddress: TextCheck = (value) =>
-    isIPv4(value) && value !== "0.0.0.0" ? undefined : `must be one IPv4 address of the GPU host (not 0.0.0.0), got ${shown(value)}`;
-
 /** One allowlist entry, checked by the grammar the policy pack uses too; normalised when right. */
 export const allowlistEntry = z.unknown().transform((raw, ctx) => {
     const check = checkAllowlistEntry(raw);

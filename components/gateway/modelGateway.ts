@@ -18,8 +18,8 @@ export interface ModelGatewayArgs {
     repoRoot: string;
     /** Pinned LiteLLM image; undefined builds images/litellm. */
     image?: string;
-    /** vLLM's OpenAI base URL (ending in /v1). */
-    vllmBaseUrl: string;
+    /** vLLM's OpenAI base URLs (ending in /v1), one per deployment. */
+    vllmBaseUrls: string[];
     /** What must exist before the gateway starts (the vLLM launch). */
     upstream: pulumi.Input<pulumi.Resource>[];
     /** Name vLLM serves the model under. */
@@ -33,7 +33,7 @@ export interface ModelGatewayArgs {
     vllmApiKey: pulumi.Input<string>;
     /** The network only the door and LiteLLM join (the door calls from there). */
     doorNetwork: pulumi.Input<string>;
-    /** The network vLLM is reached on: the model network (local vLLM) or the egress network (remote GPU host). */
+    /** The internal network vLLM (local) or the model links (GPU hosts) are reached on. */
     upstreamNetwork: pulumi.Input<string>;
 }
 
@@ -42,8 +42,9 @@ const LIMITS = { memoryMb: 2048, cpus: 2, pids: 512 };
 
 /**
  * LiteLLM, behind the door: it holds the vLLM key and the master key, so the
- * agent never does, and it forwards to exactly one upstream. Only the door
- * reaches it (the gateway network); the agent's network does not.
+ * agent never does, and it forwards to the stack's vLLM and nowhere else.
+ * Only the door reaches it (the gateway network); the agent's network does
+ * not. Both its networks are internal: it has no route out at all.
  */
 export class ModelGateway extends pulumi.ComponentResource {
     public readonly container: docker.Container;
@@ -65,7 +66,7 @@ export class ModelGateway extends pulumi.ComponentResource {
             files: [{
                 path: "config.yaml",
                 content: renderLiteLLMConfig({
-                    vllmBaseUrl: args.vllmBaseUrl,
+                    vllmBaseUrls: args.vllmBaseUrls,
                     servedName: args.servedName,
                     requestTimeoutSeconds: args.requestTimeoutSeconds,
                     maxParallelRequests: args.maxParallelRequests,

@@ -13,21 +13,24 @@ export interface NetworksArgs {
     egressSubnet: string;
     /** IPv4 subnet of the gateway network (door to LiteLLM). */
     gatewaySubnet: string;
-    /** IPv4 subnet of the model network; omit when vLLM is not on this host. */
-    modelSubnet?: string;
+    /** IPv4 subnet of the model network (LiteLLM and a local vLLM, or LiteLLM and the model links). */
+    modelSubnet: string;
+    /** Keep the model subnet's upper half free of Docker's own assignments, for the links' fixed addresses. */
+    modelFixedAddresses: boolean;
 }
 
 /**
  * The enclave network the agent lives on, the egress network the proxy
  * reaches out from, the gateway network only the door and LiteLLM join, and
- * (vLLM on this host) the model network only LiteLLM and vLLM join. Every
- * network but egress is internal and gives the host no address on it.
+ * the model network only LiteLLM and vLLM (on this host) or the model links
+ * (to GPU hosts) join. Every network but egress is internal and gives the
+ * host no address on it.
  */
 export class Networks extends pulumi.ComponentResource {
     public readonly enclave: docker.Network;
     public readonly egress: docker.Network;
     public readonly gateway: docker.Network;
-    public readonly model?: docker.Network;
+    public readonly model: docker.Network;
     /** An enclave address Docker never assigns; the agent's DNS upstream (see AgentBox). */
     public readonly enclaveUnassignedAddress: string;
 
@@ -52,8 +55,8 @@ export class Networks extends pulumi.ComponentResource {
         this.egress = network("egress", { subnet: args.egressSubnet }, false);
         // Why its own network: LiteLLM holds the master key and must not be on the agent's network.
         this.gateway = network("gateway", { subnet: args.gatewaySubnet }, true);
-        if (args.modelSubnet) this.model = network("model", { subnet: args.modelSubnet }, true);
+        this.model = network("model", { subnet: args.modelSubnet, ...(args.modelFixedAddresses ? { ipRange: planSubnet(args.modelSubnet).ipRange } : {}) }, true);
 
-        this.registerOutputs({ enclave: this.enclave.name, egress: this.egress.name, gateway: this.gateway.name, model: this.model?.name });
+        this.registerOutputs({ enclave: this.enclave.name, egress: this.egress.name, gateway: this.gateway.name, model: this.model.name });
     }
 }

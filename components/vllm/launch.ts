@@ -9,7 +9,7 @@
  * `docker inspect`'s command line.
  */
 import { ModelPreset } from "../../config/presets";
-import { VLLM } from "../../policy/contract/contract";
+import { LINK, VLLM } from "../../policy/contract/contract";
 import { shellQuote } from "../shared/shellQuote";
 
 /** Most processes (threads included) vLLM's container may run. */
@@ -46,9 +46,7 @@ export interface LaunchScriptInput {
     cacheVolume: string;
     /** vLLM image, pinned. */
     image: string;
-    /** Address on the GPU host the port is published on. */
-    bindAddress: string;
-    /** Published port. */
+    /** Port published on the GPU host's loopback (the model link forwards to it; nothing on the LAN reaches it). */
     port: number;
     /** GPUs to hand to the container. */
     gpuCount: number;
@@ -64,8 +62,8 @@ export interface LaunchScriptInput {
 export function renderLaunchScript(input: LaunchScriptInput): string {
     const q = shellQuote;
     const name = q(input.containerName);
-    const published = `${input.bindAddress}:${input.port}:${VLLM.containerPort}`;
-    const health = `http://${input.bindAddress}:${input.port}/health`;
+    const published = `${LINK.vllmHost}:${input.port}:${VLLM.containerPort}`;
+    const health = `http://${LINK.vllmHost}:${input.port}/health`;
     const run = [
         "docker run -d",
         `--name ${name}`,
@@ -108,11 +106,64 @@ until curl -fsS -o /dev/null --max-time 5 ${health}; do
   fi
   sleep 5
 done
-echo "SecureClaw: vLLM is serving ${input.model.servedName} on ${input.bindAddress}:${input.port}"
+echo "SecureClaw: vLLM is serving ${input.model.servedName} on ${LINK.vllmHost}:${input.port}"
 `;
 }
 
 /** The delete script: stop and remove the container (weights stay in the cache volume). */
 export function renderStopScript(containerName: string): string {
     return `docker rm -f ${shellQuote(containerName)} >/dev/null 2>&1 || true\n`;
+}
+
+/**
+ * The GPU host's authorized_keys line for the model link: this key may open
+ * one forward, to vLLM on the host's loopback, and nothing else (`restrict`
+ * turns off pty, agent, X11 and every forward; `port-forwarding` and
+ * `permitopen` give back that one; a forced /bin/false answers any command).
+ * `marker` ends the line so the launch finds its own line again.
+ */
+export function linkAuthorizedKey(publicKey: string, port: number, marker: string): string {
+    return `restrict,port-forwarding,permitopen="${LINK.vllmHost}:${port}",command="/bin/false" ${publicKey} ${marker}`;
+}
+
+/** The comment that marks a stack's link line in authorized_keys (stack names are [a-z0-9-]). */
+export function linkKeyMarker(namePrefix: string): string {
+    return `secureclaw-link:${namePrefix}`;
+}
+
+/** Keeps every authorized_keys line but this stack's link line, into $tmp (sh; $keys names the file). */
+function withoutLinkLine(marker: string): string {
+    return `grep -v -e ${shellQuote(` ${marker}$`)} "$keys" > "$tmp" || true`;
+}
+
+/**
+ * Installs the link's line in the login user's authorized_keys, replacing the
+ * stack's earlier link line, so a second run adds no duplicate. Written to a
+ * temporary file and renamed, so sshd never reads half a file.
+ */
+export function renderAuthorizeLinkScript(line: string, marker: string): string {
+    return `set -eu
+# SecureClaw: authorize the model link (forward to vLLM's loopback port only).
+umask 077
+mkdir -p "$HOME/.ssh"
+keys="$HOME/.ssh/authorized_keys"; tmp="$keys.secureclaw.$$"
+touch "$keys"
+${withoutLinkLine(marker)}
+printf '%s\n' ${shellQuote(line)} >> "$tmp"
+chmod 600 "$tmp"
+mv -f "$tmp" "$keys"
+echo "SecureClaw: model link key authorized (${marker})"
+`;
+}
+
+/** Removes the stack's link line (the delete of the authorization). */
+export function renderRevokeLinkScript(marker: string): string {
+    return `set -eu
+umask 077
+keys="$HOME/.ssh/authorized_keys"; tmp="$keys.secureclaw.$$"
+[ -f "$keys" ] || exit 0
+${withoutLinkLine(marker)}
+chmod 600 "$tmp"
+mv -f "$tmp" "$keys"
+`;
 }

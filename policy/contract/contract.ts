@@ -18,8 +18,8 @@ export const CONFIG_HASH_LABEL = "secureclaw.config-sha256";
 /** Every role the program uses, per kind of Docker object. */
 export const ROLES = {
     network: ["enclave", "egress", "gateway", "model"],
-    container: ["agent", "egress-proxy", "model-door", "model-gateway", "vllm", "config-writer"],
-    volume: ["workspace", "agent-state", "agent-config", "egress-config", "egress-log", "door-config", "door-usage", "gateway-config", "hf-cache"],
+    container: ["agent", "egress-proxy", "model-door", "model-gateway", "vllm", "model-link", "config-writer"],
+    volume: ["workspace", "agent-state", "agent-config", "egress-config", "egress-log", "door-config", "door-usage", "gateway-config", "hf-cache", "link-key"],
 } as const;
 export type Role = (typeof ROLES)[keyof typeof ROLES][number];
 
@@ -142,4 +142,20 @@ export const VLLM = {
     /** Name the gateway reaches a local vLLM by on the model network. */
     alias: "vllm",
     containerPort: 8000,
+} as const;
+
+/** The model link: an SSH tunnel from the model network to vLLM on a GPU host's loopback. */
+export const LINK = {
+    /** uid and gid of the link user in images/model-link. */
+    uid: 1000,
+    /** Name LiteLLM reaches link `i` by on the model network: `model-link-<i>`. */
+    aliasPrefix: "model-link",
+    /** Port the link listens on, on its model-network address only. */
+    port: 8000,
+    /** Where the link reads its private key (0400, owned by the link user) and known_hosts. */
+    keyDir: "/etc/model-link",
+    keyFile: "id_link",
+    knownHostsFile: "known_hosts",
+    /** vLLM's address on the GPU host: its loopback, never a LAN address. */
+    vllmHost: "127.0.0.1",
 } as const;

@@ -54,7 +54,8 @@ function networkRefs(props: Record<string, any>): unknown[] {
 /**
  * Who is on the enclave network: the agent joins the enclave and nothing
  * else; only the agent, the egress proxy and the model gateway join it (vLLM
- * in particular never does: its non-/v1 routes ignore --api-key).
+ * in particular never does: its non-/v1 routes ignore --api-key). LiteLLM
+ * joins internal networks only.
  */
 export function checkEnclaveMembership(resources: StackResource[]): StackFinding[] {
     const out: StackFinding[] = [];
@@ -85,6 +86,12 @@ export function checkEnclaveMembership(resources: StackResource[]): StackFinding
                     message: `${who} is attached to the ${netRole ?? "unlabeled"} network ${j(ref)}: attach the agent to the enclave network only (remove this networksAdvanced entry); every other network is a way around the egress proxy`,
                 });
             }
+            if (role === "model-gateway" && !isUnknown(r.item.res.props.internal) && !isTrue(r.item.res.props.internal)) {
+                out.push({
+                    urn: c.urn,
+                    message: `${who} is attached to the ${netRole ?? "unlabeled"} network ${j(ref)}, which is not internal: LiteLLM holds the keys and must have no route out (a pass-through route or a bug would connect out without meeting the proxy); attach it to the gateway and model networks only, and reach a GPU host through the model link`,
+                });
+            }
             if (netRole === "enclave" && !ENCLAVE_MEMBERS.includes(role ?? "")) {
                 const why =
                     role === "vllm"
@@ -104,6 +111,7 @@ const FORBIDDEN_FOR_AGENT: Record<string, string> = {
     "door-config": "it holds the door's limits and the agents it serves, so the agent could lift its own limits",
     "door-usage": "it holds the door's usage record, so the agent could erase its trail or reset its daily budget",
     "hf-cache": "it holds the weights vLLM loads, so the agent could poison the model",
+    "link-key": "it holds the model link's SSH key, which opens a tunnel to vLLM on a GPU host",
 };
 
 interface VolumeRef {
@@ -160,7 +168,7 @@ export function checkAgentVolumeAccess(resources: StackResource[]): StackFinding
 export const enclaveMembership = stackPolicy({
     name: "enclave-membership",
     description:
-        "The agent joins the enclave network and no other; only the agent, the egress proxy and the model gateway join the enclave network (never vLLM or anything else).",
+        "The agent joins the enclave network and no other; only the agent, the egress proxy and the model gateway join the enclave network (never vLLM or anything else); LiteLLM joins internal networks only.",
     enforcementLevel: "mandatory",
     check: (resources) => checkEnclaveMembership(resources),
 });
@@ -168,7 +176,7 @@ export const enclaveMembership = stackPolicy({
 export const agentVolumeAccess = stackPolicy({
     name: "agent-volume-access",
     description:
-        "The agent mounts only its workspace, its state and its config (read-only); never the proxy's config or log, the gateway's config or the model cache, and no volume the stack does not declare.",
+        "The agent mounts only its workspace, its state and its config (read-only); never the proxy's config or log, the gateway's config, the model cache or the model link's key, and no volume the stack does not declare.",
     enforcementLevel: "mandatory",
     check: (resources) => checkAgentVolumeAccess(resources),
 });

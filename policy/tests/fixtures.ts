@@ -34,6 +34,7 @@ export const NAMES = {
     egressLog: `${PREFIX}-egress-log`,
     gatewayConfig: `${PREFIX}-gateway-config`,
     hfCache: `${PREFIX}-hf-cache`,
+    linkKey: `${PREFIX}-link-key-0`,
 };
 
 export const ALLOWLIST = ["api.telegram.org", ".github.com", "pypi.org", "files.pythonhosted.org"].join("\n") + "\n";
@@ -96,6 +97,7 @@ function buildStack(): TestResource[] {
         volume(NAMES.egressLog, "egress-log"),
         volume(NAMES.gatewayConfig, "gateway-config"),
         volume(NAMES.hfCache, "hf-cache"),
+        volume(NAMES.linkKey, "link-key"),
         { type: T.image, name: "agent-image", inputs: { imageName: `secureclaw/agent:${PREFIX}`, build: { context: "images/agent" }, skipPush: true } },
         { type: T.image, name: "egress-image", inputs: { imageName: `secureclaw/egress:${PREFIX}`, build: { context: "images/egress" }, skipPush: true } },
         { type: T.remoteImage, name: "litellm-image", inputs: { name: "ghcr.io/berriai/litellm:v1.83.14-stable", keepLocally: true } },

@@ -44,7 +44,8 @@ describe.each(STACKS)("the program's %s stack", (stack) => {
         expect(roles(T.volume)).toEqual(expect.arrayContaining(["workspace", "agent-state", "agent-config", "egress-config", "egress-log", "gateway-config"]));
         const allowlists = resources.filter((r) => r.type === T.container && (r.inputs.uploads ?? []).some((u: any) => String(u.file).endsWith("/allowlist.txt")));
         expect(allowlists).toHaveLength(1);
-        if (stack === "dgx") expect(resources.filter((r) => r.type === T.remoteCommand)).toHaveLength(1);
+        // The vLLM launch and the model link's authorization on the GPU host.
+        if (stack === "dgx") expect(resources.filter((r) => r.type === T.remoteCommand)).toHaveLength(2);
         else expect(roles(T.container)).toContain("vllm");
     });
 

@@ -17,6 +17,7 @@ describe("enclave-membership", () => {
         ["the agent's networkMode names the egress network", "agent", (i) => (i.networkMode = NAMES.egress), `agent container "agent" is attached to the egress network "${NAMES.egress}"`],
         ["vLLM joins the enclave", "vllm", (i) => i.networksAdvanced.push({ name: NAMES.enclave }), `vllm container "vllm" must not join the enclave network "${NAMES.enclave}": remove that networksAdvanced entry; the agent could reach vLLM's routes that --api-key does not protect (/health, /invocations, /tokenize, ...); attach vLLM to the model network only, behind the gateway`],
         ["LiteLLM, which holds the master key, joins the enclave beside the door", "model-gateway", (i) => i.networksAdvanced.push({ name: NAMES.enclave }), `model-gateway container "model-gateway" must not join the enclave network "${NAMES.enclave}": remove that networksAdvanced entry; only agent, egress-proxy, model-door belong there`],
+        ["LiteLLM joins the egress network (a route out)", "model-gateway", (i) => i.networksAdvanced.push({ name: NAMES.egress }), `model-gateway container "model-gateway" is attached to the egress network "${NAMES.egress}", which is not internal: LiteLLM holds the keys and must have no route out`],
         ["the config writer joins the enclave", "egress-config-writer", (i) => (i.networksAdvanced = [{ name: NAMES.enclave }]), `config-writer container "egress-config-writer" must not join the enclave network "${NAMES.enclave}": remove that networksAdvanced entry; only agent, egress-proxy, model-door belong there`],
         ["an unlabeled container joins the enclave", "vllm", (i) => {
             i.labels = [];
@@ -52,6 +53,7 @@ describe("agent-volume-access", () => {
         ["the proxy's log", (i) => i.volumes.push({ volumeName: NAMES.egressLog, containerPath: "/x" }), "must not mount the egress-log volume"],
         ["the gateway's config", (i) => (i.mounts = [{ type: "volume", source: NAMES.gatewayConfig, target: "/g", readOnly: true }]), `agent container "agent" must not mount the gateway-config volume "${NAMES.gatewayConfig}": remove mounts[0]`],
         ["the model cache", (i) => i.volumes.push({ volumeName: NAMES.hfCache, containerPath: "/x" }), "must not mount the hf-cache volume"],
+        ["the model link's key", (i) => i.volumes.push({ volumeName: NAMES.linkKey, containerPath: "/x", readOnly: true }), `must not mount the link-key volume "${NAMES.linkKey}": remove volumes[3]; it holds the model link's SSH key`],
         ["a volume the stack doesn't declare", (i) => i.volumes.push({ volumeName: "someones-data", containerPath: "/x" }), 'agent container "agent" mounts volume "someones-data" (volumes[3]), which this stack does not declare: mount only the stack\'s workspace, agent-state and agent-config volumes'],
     ])("%s is refused", async (_l, mutate, expected) => {
         const findings = await findingsOf(agentVolumeAccess, stackWith("agent", mutate));

@@ -25,7 +25,7 @@
  * proxy section (after the realize).
  */
 import { destroy, realize } from "./harness";
-import { E2E_SECRETS, GPU_HOST_IP, PREFIX, STACK, TELEGRAM_IP, buildStandinImages, cleanE2E, destroyHooks, e2eConfig, materials, standinHooks, teardownE2E } from "./setup";
+import { E2E_SECRETS, PREFIX, STACK, STANDINS, TELEGRAM_IP, buildStandinImages, cleanE2E, destroyHooks, e2eConfig, materials, standinHooks, teardownE2E } from "./setup";
 import { docker, health, probe, sh, waitFor } from "./support";
 import { TLS_STANDIN } from "./egressAudit";
 import { execFileSync } from "child_process";
@@ -65,14 +65,16 @@ async function baselineProbe(image: string, mount: string, command: string, args
  * probe client under the same CPU share (the agent's: one CPU):
  *  - door: from the agent box, with its door credential;
  *  - LiteLLM: a throwaway container in the door's network namespace, with the master key;
- *  - direct: a throwaway container in LiteLLM's network namespace, to the vLLM stand-in.
+ *  - link: a throwaway container in LiteLLM's network namespace, to the vLLM stand-in through the model link (what LiteLLM itself does);
+ *  - stand-in alone: inside the GPU-host stand-in, to vLLM on its loopback (no tunnel; no CPU cap there).
  */
 async function modelPath(agentImage: string, figures: Array<[string, string]>): Promise<void> {
     const litellmIp = docker("inspect", "-f", `{{(index .NetworkSettings.Networks "${PREFIX}-gateway").IPAddress}}`, LITELLM);
     const targets: Array<{ name: string; run: (cmd: string, args: string[]) => Promise<any> }> = [
         { name: "door (agent -> door -> LiteLLM -> stand-in)", run: (cmd, args) => probe(AGENT, cmd, [args[0], "http://model-gateway:4000/v1/chat/completions", "SECURECLAW_GATEWAY_KEY", "secureclaw-model", ...args.slice(1)]) },
         { name: "LiteLLM (door's namespace -> LiteLLM -> stand-in)", run: (cmd, args) => namespaceProbe(agentImage, DOOR, "BENCH_KEY", E2E_SECRETS.gatewayMasterKey, cmd, [args[0], `http://${litellmIp}:4000/v1/chat/completions`, "BENCH_KEY", "secureclaw-model", ...args.slice(1)]) },
-        { name: "direct (LiteLLM's namespace -> stand-in)", run: (cmd, args) => namespaceProbe(agentImage, LITELLM, "BENCH_KEY", E2E_SECRETS.vllmApiKey, cmd, [args[0], `http://${GPU_HOST_IP}:8000/v1/chat/completions`, "BENCH_KEY", "qwen3-4b", ...args.slice(1)]) },
+        { name: "link (LiteLLM's namespace -> model link -> stand-in)", run: (cmd, args) => namespaceProbe(agentImage, LITELLM, "BENCH_KEY", E2E_SECRETS.vllmApiKey, cmd, [args[0], "http://model-link-0:8000/v1/chat/completions", "BENCH_KEY", "qwen3-4b", ...args.slice(1)]) },
+        { name: "stand-in alone (its own loopback, no tunnel)", run: (cmd, args) => probe(STANDINS.gpuHost.name, cmd, [args[0], "http://127.0.0.1:8000/v1/chat/completions", "BENCH_KEY", "qwen3-4b", ...args.slice(1)], [`BENCH_KEY=${E2E_SECRETS.vllmApiKey}`]) },
     ];
     const measures: Array<{ what: string; cmd: string; args: string[]; show: (rounds: any[]) => string }> = [
         { what: "chat, non-streaming, concurrency 1", cmd: "bench-chat", args: [String(PER_ROUND * 2), "1"], show: merge },
@@ -188,7 +190,7 @@ function merge(rounds: any[]): string {
 async function main(): Promise<void> {
     buildStandinImages();
     const m = materials();
-    const secrets = { ...E2E_SECRETS, sshPrivateKey: m.sshPrivateKey };
+    const secrets = { ...E2E_SECRETS, sshPrivateKey: m.sshPrivateKey, sshLinkKey: m.linkPrivateKey };
     // The agent's default budget (120 requests a minute, 4 at once) would refuse the benchmark itself.
     const up = (paths: Record<string, unknown> = {}) => realize(STACK, e2eConfig(m, { ...BENCH_LIMITS, ...paths }), secrets, standinHooks(m));
     const figures: Array<[string, string]> = [];

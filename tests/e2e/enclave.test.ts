@@ -18,7 +18,8 @@ import { REPO_ROOT } from "../support/program";
 import { AGENT_KEY, askGateway, askGatewayMany, burst, chatBody, gatewayAnswers, header, liteLLMRequests, REFUSED_ROUTES, revealing, sseData, standinRequests, tag } from "./gateway";
 import { AUDIT_VOLUME_BOUND_BYTES, auditLinesFor, OTHER_CERT_NAME, proxyAudit, refusalsToFind, TLS_STANDIN } from "./egressAudit";
 import { destroy, leftovers, realize, RealizeResult } from "./harness";
-import { E2E_SECRETS, GPU_HOST_IP, Materials, PREFIX, STACK, STANDINS, TELEGRAM_IP, buildStandinImages, cleanE2E, destroyHooks, e2eConfig, materials, stackFile, standinHooks, teardownE2E, telegramRequests } from "./setup";
+import { E2E_SECRETS, GPU_HOST_2_IP, GPU_HOST_IP, Materials, PREFIX, STACK, STANDINS, TELEGRAM_IP, buildStandinImages, cleanE2E, destroyHooks, e2eConfig, materials, stackFile, standinHooks, teardownE2E, telegramRequests, twoGpuHosts } from "./setup";
+import { addressOn, authorizedKeys, LINK_CONTAINER, tryLinkKey, vllmClients } from "./modelLink";
 import { containerEvents, containerId, docker, engineAvailable, health, listenOnHost, probe, probeFrom, sh, Tally, waitFor } from "./support";
 
 const missingEngine = engineAvailable();
@@ -108,7 +109,7 @@ suite("SecureClaw enclave on a real Docker engine", () => {
     beforeAll(async () => {
         buildStandinImages();
         m = materials();
-        secrets = { ...E2E_SECRETS, sshPrivateKey: m.sshPrivateKey };
+        secrets = { ...E2E_SECRETS, sshPrivateKey: m.sshPrivateKey, sshLinkKey: m.linkPrivateKey };
         await cleanE2E();
         const started = Date.now();
         first = await up();
@@ -135,20 +136,20 @@ suite("SecureClaw enclave on a real Docker engine", () => {
             expect(info.Config.User).toBe("1000:1000");
         });
 
-        test("the door joins the enclave (as model-gateway) and the gateway network; LiteLLM the gateway and egress networks, never the enclave", () => {
+        test("the door joins the enclave (as model-gateway) and the gateway network; LiteLLM the gateway and model networks, never the enclave", () => {
             const networks = (name: string) => JSON.parse(docker("inspect", name))[0].NetworkSettings.Networks as Record<string, { Aliases: string[] | null }>;
             const door = networks(DOOR);
             expect(Object.keys(door).sort()).toEqual([`${PREFIX}-enclave`, `${PREFIX}-gateway`]);
             expect(door[`${PREFIX}-enclave`].Aliases).toContain("model-gateway");
             const litellm = networks(LITELLM);
-            expect(Object.keys(litellm).sort()).toEqual([`${PREFIX}-egress`, `${PREFIX}-gateway`]);
+            expect(Object.keys(litellm).sort()).toEqual([`${PREFIX}-gateway`, `${PREFIX}-model`]);
             expect(litellm[`${PREFIX}-gateway`].Aliases).toContain("litellm");
             const gatewayNet = JSON.parse(docker("network", "inspect", `${PREFIX}-gateway`))[0];
             expect(gatewayNet.Internal).toBe(true);
             expect(gatewayNet.IPAM.Config[0].Subnet).toBe(stackFile().network.gatewaySubnet);
         });
 
-        test.each([AGENT, PROXY, DOOR, LITELLM])("the pids limit holds from the first second: %s was updated before it was started", (name) => {
+        test.each([AGENT, PROXY, DOOR, LITELLM, LINK_CONTAINER(0)])("the pids limit holds from the first second: %s was updated before it was started", (name) => {
             const id = containerId(name);
             // The program's own start command for this container: triggers [container ID, pids limit].
             const start = first.resources.find((r) => r.type === "command:local:Command" && r.inputs.triggers?.[0] === id);
@@ -178,7 +179,7 @@ suite("SecureClaw enclave on a real Docker engine", () => {
             expect(missing).toEqual([]);
         });
 
-        test("vLLM was launched over SSH with its key from the environment, published on one address only", async () => {
+        test("vLLM was launched over SSH with its key from the environment, published on the GPU host's loopback only", async () => {
             const [launch] = await gpuHostLaunches();
             expect(launch).toMatchObject({
                 name: VLLM_ON_GPU_HOST,
@@ -186,7 +187,7 @@ suite("SecureClaw enclave on a real Docker engine", () => {
                 api_key_in_vllm_args: false,
                 secret_env_given_literally: [],
                 binds_all_interfaces: false,
-                publish: { addr: GPU_HOST_IP, host_port: 8000, container_port: 8000 },
+                publish: { addr: "127.0.0.1", host_port: 8000, container_port: 8000 },
             });
             expect(launch.env_names).toEqual(expect.arrayContaining(["VLLM_API_KEY", "HF_TOKEN"]));
         });
@@ -384,7 +385,7 @@ suite("SecureClaw enclave on a real Docker engine", () => {
             const lookup = await probe(AGENT, "resolve", ["litellm"]);
             tally.record("resolve litellm from the agent", !lookup.resolved, lookup);
             expect(lookup.resolved).toBe(false);
-            for (const network of ["gateway", "egress"]) {
+            for (const network of ["gateway", "model"]) {
                 const address = docker("inspect", "-f", `{{(index .NetworkSettings.Networks "${PREFIX}-${network}").IPAddress}}`, LITELLM);
                 expect(address).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
                 const r = await probe(AGENT, "tcp", [address, "4000", "2"]);
@@ -597,6 +598,147 @@ suite("SecureClaw enclave on a real Docker engine", () => {
             expect(health(PROXY)).toBe("healthy");
         }, 3 * MINUTE);
     });
+    // ---- model link ----
+    describe("the model link: LiteLLM's only way to vLLM, vLLM off the LAN", () => {
+        test("the link is hardened, listens on its model-network address only, and is healthy through the tunnel", () => {
+            const info = JSON.parse(docker("inspect", LINK_CONTAINER(0)))[0];
+            expect(info.HostConfig.CapDrop).toEqual(["ALL"]);
+            expect(info.HostConfig.ReadonlyRootfs).toBe(true);
+            expect(info.HostConfig.SecurityOpt).toEqual(["no-new-privileges:true"]);
+            expect(info.Config.User).toBe("1000:1000");
+            expect(Object.keys(info.NetworkSettings.Networks).sort()).toEqual([`${PREFIX}-egress`, `${PREFIX}-model`]);
+            expect(info.Config.Env.filter((e: string) => /PRIVATE KEY/.test(e))).toEqual([]);
+            expect(health(LINK_CONTAINER(0))).toBe("healthy");
+            // The key file: owned by the link user, readable by it alone.
+            expect(docker("exec", LINK_CONTAINER(0), "stat", "-c", "%u %a", "/etc/model-link/id_link")).toBe("1000 400");
+            const commandLines = docker("exec", LINK_CONTAINER(0), "sh", "-c", "cat /proc/[0-9]*/cmdline 2>/dev/null | tr '\\0' ' '; true");
+            expect(commandLines).toContain("ssh -N");
+            expect(commandLines).not.toMatch(/BEGIN OPENSSH|PRIVATE KEY/);
+        });
+
+        test("(a) from inside LiteLLM: the egress stand-ins, the Docker host and the GPU host's SSH and vLLM ports do not answer; only the link does", async () => {
+            const listener = await listenOnHost("host service\n");
+            try {
+                const bridges = execFileSync("ip", ["-4", "-o", "addr", "show"], { encoding: "utf8" }).split("\n")
+                    .map((l) => /^\d+:\s+(\S+)\s+inet\s+([\d.]+)\//.exec(l))
+                    .filter((x): x is RegExpExecArray => x !== null && (x[1] === "docker0" || x[1].startsWith("br-")))
+                    .map((x) => x[2]);
+                const targets: Array<[string, string]> = [
+                    [TELEGRAM_IP, "443"], [GPU_HOST_IP, "22"], [GPU_HOST_IP, "8000"], [GPU_HOST_2_IP, "22"],
+                    [addressOn(LINK_CONTAINER(0), "egress"), "8000"],
+                    ...bridges.map((a): [string, string] => [a, String(listener.port)]),
+                ];
+                expect(targets.map((t) => t[0])).toContain("172.17.0.1");
+                for (const [host, port] of targets) {
+                    const r = await probe(LITELLM, "tcp", [host, port, "2"]);
+                    tally.record(`from LiteLLM to ${host}:${port}`, !r.connected, r);
+                    expect([host, port, r.connected]).toEqual([host, port, false]);
+                }
+                // The control: the link answers, and vLLM's /health comes back through it.
+                const linkHealth = await probe(LITELLM, "http", ["GET", "http://model-link-0:8000/health"]);
+                expect(linkHealth.code).toBe(200);
+                expect(listener.accepted).toBe(0);
+            } finally {
+                await listener.close();
+            }
+        });
+
+        test("(b) from the LAN side (a scratch container on the egress network) vLLM's port on the GPU host is closed, and the link's egress address forwards nothing", async () => {
+            const image = STANDINS.gpuHost.image;
+            const network = `${PREFIX}-egress`;
+            const vllm = await probeFrom(image, network, "tcp", [GPU_HOST_IP, "8000", "2"]);
+            const viaLink = await probeFrom(image, network, "tcp", [addressOn(LINK_CONTAINER(0), "egress"), "8000", "2"]);
+            const ssh = await probeFrom(image, network, "tcp", [GPU_HOST_IP, "22", "2"]);
+            tally.record(`vLLM from the LAN (${GPU_HOST_IP}:8000)`, !vllm.connected, vllm);
+            tally.record("the link's egress-side address from the LAN", !viaLink.connected, viaLink);
+            expect(ssh.connected).toBe(true); // the control: the LAN does reach the host
+            expect(vllm.connected).toBe(false);
+            expect(viaLink.connected).toBe(false);
+        });
+
+        test("(c) the GPU host holds exactly one restricted line for the link key; with it, no shell, no pty, no other forward", async () => {
+            const lines = await authorizedKeys(STANDINS.gpuHost.name);
+            const forLink = lines.filter((l) => l.includes(m.linkPublicKey));
+            expect(forLink).toEqual([`restrict,port-forwarding,permitopen="127.0.0.1:8000",command="/bin/false" ${m.linkPublicKey} secureclaw-link:${PREFIX}`]);
+            expect(lines.filter((l) => l.includes(m.sshPublicKey.split(" ")[1]))).toHaveLength(1);
+            const tried = await tryLinkKey(GPU_HOST_IP, GPU_HOST_2_IP, m.linkPrivateKey, 8000);
+            // Refused: the forward closes (or resets) without a byte; a working one would show the SSH banner.
+            const refused = (answer: string) => answer === "" || /^error: .*(reset|closed|timed out)/i.test(answer);
+            tally.record("link key: run a command", !tried.shell.ran, tried.shell);
+            tally.record("link key: interactive session with a pty", !tried.pty.ran, tried.pty);
+            tally.record("link key: remote forward (-R)", ![0, 124].includes(tried.remoteForward), tried.remoteForward);
+            tally.record("link key: forward to the GPU host's SSH port", refused(tried.sshPort), tried.sshPort);
+            tally.record("link key: forward to another host's SSH port", refused(tried.otherHost), tried.otherHost);
+            expect(tried.shell.ran).toBe(false);
+            expect(tried.pty.ran).toBe(false);
+            expect([0, 124]).not.toContain(tried.remoteForward);
+            expect([tried.sshPort, refused(tried.sshPort)]).toEqual([tried.sshPort, true]);
+            expect([tried.otherHost, refused(tried.otherHost)]).toEqual([tried.otherHost, true]);
+            // The control: the one forward the key is for.
+            expect(tried.vllm).toMatch(/^HTTP\/1\.[01] 200/);
+        });
+
+        test("(d) a chat completion through the door reaches vLLM through the tunnel (vLLM sees only its loopback)", async () => {
+            const r = await chat("through the model link");
+            expect(r.code).toBe(200);
+            expect(JSON.parse(r.body).choices[0].message.content).toBe("stand-in reply from qwen3-4b: through the model link");
+            expect(await vllmClients(STANDINS.gpuHost.name)).toEqual(["127.0.0.1"]);
+        });
+
+        test("several GPU hosts: both serve, one stopped is skipped, back again it serves; then the single host again", async () => {
+            const served = async (standin: string, marker: string) => (await standinRequests(standin)).filter((q) => q.tag.startsWith(marker)).length;
+            const ask = async (marker: string, n: number) => {
+                const codes: number[] = [];
+                for (let i = 0; i < n; i++) codes.push((await chat(`${marker}-${i}`)).code);
+                return codes;
+            };
+            await up(twoGpuHosts(m));
+            await waitFor("LiteLLM and both links", async () => [LITELLM, LINK_CONTAINER(0), LINK_CONTAINER(1)].every((c) => health(c) === "healthy") || undefined, 3 * MINUTE, 1000);
+            expect((await authorizedKeys(STANDINS.gpuHost2.name)).filter((l) => l.includes(m.linkPublicKey))).toHaveLength(1);
+
+            const both = tag("two-hosts");
+            expect(await ask(both, 12)).toEqual(Array(12).fill(200));
+            const split = [await served(STANDINS.gpuHost.name, both), await served(STANDINS.gpuHost2.name, both)];
+            tally.notes.push(`two GPU hosts: 12 requests served ${split[0]} / ${split[1]}`);
+            expect(split[0]).toBeGreaterThan(0);
+            expect(split[1]).toBeGreaterThan(0);
+
+            // The second host drops off the network (frozen: no answer, no reset), as a host that lost power.
+            docker("pause", STANDINS.gpuHost2.name);
+            let paused = true;
+            try {
+                const down = tag("one-down");
+                const started = Date.now();
+                const codes = await ask(down, 6);
+                const tookMs = Date.now() - started;
+                tally.notes.push(`second GPU host paused: 6 requests answered ${JSON.stringify(codes)} in ${tookMs} ms`);
+                expect(codes).toEqual(Array(6).fill(200));
+                expect(await served(STANDINS.gpuHost.name, down)).toBe(6);
+                expect(tookMs).toBeLessThan(60_000);
+
+                docker("unpause", STANDINS.gpuHost2.name);
+                paused = false;
+                const back = tag("back");
+                const resumed = Date.now();
+                await waitFor("the second host to serve again", async () => {
+                    expect((await chat(`${back}-${Date.now()}`)).code).toBe(200);
+                    return (await served(STANDINS.gpuHost2.name, back)) > 0 || undefined;
+                }, 90_000, 1000);
+                tally.notes.push(`second GPU host back: served again ${Date.now() - resumed} ms after it was unpaused`);
+            } finally {
+                if (paused) docker("unpause", STANDINS.gpuHost2.name);
+            }
+
+            // Back to one host: the second host's launch, link line and link are removed.
+            const single = await up();
+            expect(single.resources.map((r) => r.name).filter((n) => n.startsWith("secureclaw-vllm-1") || n.includes("link-1"))).toEqual([]);
+            expect((await authorizedKeys(STANDINS.gpuHost2.name)).filter((l) => l.includes(m.linkPublicKey))).toEqual([]);
+            expect(docker("ps", "-a", "--filter", `name=${LINK_CONTAINER(1)}`, "--format", "{{.Names}}")).toBe("");
+            await waitFor("LiteLLM after going back to one host", async () => health(LITELLM) === "healthy" || undefined, 3 * MINUTE, 1000);
+            expect((await chat("one host again")).code).toBe(200);
+        }, 12 * MINUTE);
+    });
+    // ---- end model link ----
 
     describe("usage", () => {
         const usageCommand = (args: string[]) => sh("npx", ["ts-node", "--transpile-only", path.join(REPO_ROOT, "scripts", "usage.ts"), ...args], undefined, 2 * MINUTE);
@@ -708,7 +850,7 @@ suite("SecureClaw enclave on a real Docker engine", () => {
             expect(args[args.indexOf("--model") + 1]).toBe("Qwen/Qwen3-14B");
             expect(args[args.indexOf("--served-model-name") + 1]).toBe("qwen3-14b");
             expect(containerId(AGENT)).toBe(agentId);
-            expect(result.resources.find((r) => r.type === "command:remote:Command")!.action).toBe("replace");
+            expect(result.resources.find((r) => r.type === "command:remote:Command" && r.name === "secureclaw-vllm")!.action).toBe("replace");
             await waitFor("the new gateway", async () => health(LITELLM) === "healthy" || undefined, 3 * MINUTE, 2000);
             const r = await chat("after the switch");
             expect(JSON.parse(r.body).choices[0].message.content).toBe("stand-in reply from qwen3-14b: after the switch");
@@ -727,7 +869,7 @@ suite("SecureClaw enclave on a real Docker engine", () => {
         test("nothing the gateway answered names the upstream: no GPU host address, vLLM port, x-litellm header or LiteLLM version", async () => {
             const version = (await sh("docker", ["exec", LITELLM, "python3", "-c", "import importlib.metadata as m; print(m.version('litellm'))"])).stdout.trim();
             expect(version).toMatch(/^\d+\.\d+\.\d+/);
-            const needles = [GPU_HOST_IP, ":8000", "x-litellm", version];
+            const needles = [GPU_HOST_IP, ":8000", "x-litellm", version, "model-link", addressOn(LINK_CONTAINER(0), "model")];
             const found = revealing(gatewayAnswers, needles);
             tally.record(`upstream details in ${gatewayAnswers.length} gateway answers (${needles.join(", ")})`, found.length === 0, found.slice(0, 5));
             tally.notes.push(`searched ${gatewayAnswers.length} gateway answers (headers and body) for ${needles.join(", ")}: ${found.length} contained one`);

@@ -20,6 +20,8 @@ const MATERIALS = path.join(REPO_ROOT, ".e2e-state", "materials");
 /** Containers the suite adds around the enclave. Never part of the program. */
 export const STANDINS = {
     gpuHost: { name: `${PREFIX}-standin-gpu-host`, image: "secureclaw-e2e/gpu-host:test", context: "gpu-host" },
+    /** A second GPU host for the several-hosts test; idle until the stack lists it. */
+    gpuHost2: { name: `${PREFIX}-standin-gpu-host-2`, image: "secureclaw-e2e/gpu-host:test", context: "gpu-host" },
     telegram: { name: `${PREFIX}-standin-telegram`, image: "secureclaw-e2e/telegram-standin:test", context: "telegram-standin" },
 } as const;
 
@@ -29,6 +31,11 @@ export interface Materials {
     sshPrivateKey: string;
     sshPublicKey: string;
     hostKeyPublic: string;
+    /** The model link's own key (secureclaw:sshLinkKey) and its public half. */
+    linkPrivateKey: string;
+    linkPublicKey: string;
+    /** The second stand-in's host key. */
+    hostKey2Public: string;
 }
 
 /** The e2e stack file's config, keyed without the namespace. */
@@ -39,6 +46,8 @@ export function stackFile(): Record<string, any> {
 
 export const GPU_HOST_IP: string = stackFile().gpu.host;
 export const TELEGRAM_IP: string = stackFile().egress.pinnedHosts["api.telegram.org"];
+/** The second GPU-host stand-in: the next free address on the e2e egress network (.250 GPU host, .251 Telegram). */
+export const GPU_HOST_2_IP = "10.201.1.252";
 
 function run(cmd: string, args: string[], opts: { input?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}): string {
     return execFileSync(cmd, args, { encoding: "utf8", stdio: ["pipe", "pipe", "pipe"], ...opts });
@@ -67,6 +76,12 @@ export function materials(): Materials {
         run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "gpu-host", "-f", file("hostkey/ssh_host_ed25519_key")]);
         fs.writeFileSync(file("done"), "");
     }
+    // Added after the first materials existed: made on their own when missing.
+    if (!fs.existsSync(file("id_link"))) run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "secureclaw-e2e-link", "-f", file("id_link")]);
+    if (!fs.existsSync(file("hostkey2/ssh_host_ed25519_key"))) {
+        fs.mkdirSync(file("hostkey2"), { recursive: true });
+        run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "gpu-host-2", "-f", file("hostkey2/ssh_host_ed25519_key")]);
+    }
     const read = (name: string) => fs.readFileSync(file(name), "utf8");
     return {
         dir,
@@ -74,6 +89,9 @@ export function materials(): Materials {
         sshPrivateKey: read("id_ed25519"),
         sshPublicKey: read("id_ed25519.pub").trim(),
         hostKeyPublic: read("hostkey/ssh_host_ed25519_key.pub").trim().split(" ").slice(0, 2).join(" "),
+        linkPrivateKey: read("id_link"),
+        linkPublicKey: read("id_link.pub").trim().split(" ").slice(0, 2).join(" "),
+        hostKey2Public: read("hostkey2/ssh_host_ed25519_key.pub").trim().split(" ").slice(0, 2).join(" "),
     };
 }
 
@@ -85,7 +103,7 @@ export const E2E_SECRETS = {
 };
 
 export function buildStandinImages(): void {
-    for (const s of Object.values(STANDINS)) {
+    for (const s of [STANDINS.gpuHost, STANDINS.telegram]) {
         // The classic builder: these need no build secrets, and it works with
         // any docker CLI (a newer CLI without buildx can't use BuildKit).
         run("docker", ["build", "-q", "-t", s.image, path.join(__dirname, "images", s.context)], { env: { ...process.env, DOCKER_BUILDKIT: "0" } });
@@ -118,26 +136,27 @@ async function waitForPort(host: string, port: number, timeoutMs: number): Promi
 
 /** Starts both stand-ins on the program's egress network, at the addresses the stack file names. */
 export async function startStandins(egressNetwork: string, m: Materials): Promise<void> {
-    removeContainer(STANDINS.gpuHost.name);
-    removeContainer(STANDINS.telegram.name);
+    for (const s of Object.values(STANDINS)) removeContainer(s.name);
     const logDir = path.join(m.dir, "telegram-log");
     fs.mkdirSync(logDir, { recursive: true });
     fs.chmodSync(logDir, 0o777);
     for (const f of fs.readdirSync(logDir)) fs.rmSync(path.join(logDir, f));
-    run("docker", [
-        "create", "--name", STANDINS.gpuHost.name, "--network", egressNetwork, "--ip", GPU_HOST_IP,
-        "--label", "secureclaw.e2e=standin", "-e", `AUTHORIZED_KEY=${m.sshPublicKey}`, STANDINS.gpuHost.image,
-    ]);
-    // The host key is fixed so the stack can pin it (gpu.sshHostKey); the
-    // stand-in's entrypoint keeps a key it finds in /run/gpu-host.
-    run("docker", ["cp", `${path.join(m.dir, "hostkey")}/.`, `${STANDINS.gpuHost.name}:/run/gpu-host`]);
-    run("docker", ["start", STANDINS.gpuHost.name]);
+    for (const [standin, ip, hostKeyDir] of [[STANDINS.gpuHost, GPU_HOST_IP, "hostkey"], [STANDINS.gpuHost2, GPU_HOST_2_IP, "hostkey2"]] as const) {
+        run("docker", [
+            "create", "--name", standin.name, "--network", egressNetwork, "--ip", ip,
+            "--label", "secureclaw.e2e=standin", "-e", `AUTHORIZED_KEY=${m.sshPublicKey}`, standin.image,
+        ]);
+        // The host key is fixed so the stack can pin it (gpu.sshHostKey); the
+        // stand-in's entrypoint keeps a key it finds in /run/gpu-host.
+        run("docker", ["cp", `${path.join(m.dir, hostKeyDir)}/.`, `${standin.name}:/run/gpu-host`]);
+        run("docker", ["start", standin.name]);
+    }
     run("docker", [
         "run", "-d", "--name", STANDINS.telegram.name, "--network", egressNetwork, "--ip", TELEGRAM_IP,
         "--label", "secureclaw.e2e=standin", "--read-only", "--cap-drop", "ALL",
         "-v", `${path.join(m.dir, "tls")}:/certs:ro`, "-v", `${logDir}:/log`, STANDINS.telegram.image,
     ]);
-    await Promise.all([waitForPort(GPU_HOST_IP, 22, 30_000), waitForPort(TELEGRAM_IP, 443, 30_000)]);
+    await Promise.all([waitForPort(GPU_HOST_IP, 22, 30_000), waitForPort(GPU_HOST_2_IP, 22, 30_000), waitForPort(TELEGRAM_IP, 443, 30_000)]);
 }
 
 export function telegramRequests(): Array<Record<string, any>> {
@@ -193,14 +212,22 @@ export async function prepareE2E(stack: string) {
     const m = materials();
     return {
         config: e2eConfig(m),
-        secrets: { ...E2E_SECRETS, sshPrivateKey: m.sshPrivateKey },
+        secrets: { ...E2E_SECRETS, sshPrivateKey: m.sshPrivateKey, sshLinkKey: m.linkPrivateKey },
         hooks: standinHooks(m),
     };
 }
 
 export async function teardownE2E(): Promise<void> {
-    removeContainer(STANDINS.gpuHost.name);
-    removeContainer(STANDINS.telegram.name);
+    for (const s of Object.values(STANDINS)) removeContainer(s.name);
+}
+
+/** The stack listing both GPU-host stand-ins under gpu.hosts (the several-hosts test). */
+export function twoGpuHosts(m: Materials): Record<string, unknown> {
+    return {
+        "gpu.host": null,
+        "gpu.sshHostKey": null,
+        "gpu.hosts": [{ host: GPU_HOST_IP, sshHostKey: m.hostKeyPublic }, { host: GPU_HOST_2_IP, sshHostKey: m.hostKey2Public }],
+    };
 }
 
 /**

@@ -22,6 +22,8 @@ export interface DeclaredResource {
     opts: { dependsOn: string[]; deleteBeforeReplace?: boolean };
     /** True when the program passed this whole input as a secret. */
     isSecretInput(key: string): boolean;
+    /** The resource's URN as the engine would name it (type and name chain of its parents). */
+    urn?: string;
 }
 
 export interface ProgramRun {
@@ -33,6 +35,26 @@ export interface ProgramRun {
     one(type: string, role: string): DeclaredResource;
 }
 
+/**
+ * A well-formed, unencrypted openssh-key-v1 private key with a made-up
+ * ed25519 public key (`fill` repeated) and no usable private part: enough
+ * for the program to read its public half, useless to anyone (test-only).
+ */
+export function fakeOpenSshKey(fill: number, cipher = "none"): string {
+    const str = (b: Buffer | string) => {
+        const body = typeof b === "string" ? Buffer.from(b, "latin1") : b;
+        const length = Buffer.alloc(4);
+        length.writeUInt32BE(body.length);
+        return Buffer.concat([length, body]);
+    };
+    const publicBlob = Buffer.concat([str("ssh-ed25519"), str(Buffer.alloc(32, fill))]);
+    const count = Buffer.alloc(4);
+    count.writeUInt32BE(1);
+    const blob = Buffer.concat([Buffer.from("openssh-key-v1\0", "latin1"), str(cipher), str(cipher === "none" ? "none" : "bcrypt"), str(""), count, str(publicBlob), str(Buffer.alloc(16, 0xee))]);
+    const body = blob.toString("base64").replace(/(.{70})/g, "$1\n");
+    return `-----BEGIN OPENSSH PRIVATE KEY-----\n${body}\n-----END OPENSSH PRIVATE KEY-----\n`;
+}
+
 /** Distinctive fake secrets: tests assert they never appear where they must not. */
 export const TEST_SECRETS = {
     telegramBotToken: "111111:TEST-TELEGRAM-TOKEN-aaaaaaaaaaaaaaaa",
@@ -40,6 +62,7 @@ export const TEST_SECRETS = {
     vllmApiKey: "test-vllm-api-key-cccccccccccccccccc",
     sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nTEST-SSH-KEY-dddddddddddd\n-----END OPENSSH PRIVATE KEY-----\n",
     hfToken: "hf_TESTTOKENeeeeeeeeeeeeeeeeeeeeeeee",
+    sshLinkKey: fakeOpenSshKey(0x5a),
 } as const;
 
 /** The `pulumi config set` steps the README tells a user to run, as config values. */
@@ -52,7 +75,7 @@ export function readmeSetup(stack: string): { config: Record<string, unknown>; s
         gatewayMasterKey: TEST_SECRETS.gatewayMasterKey,
         vllmApiKey: TEST_SECRETS.vllmApiKey,
         hfToken: TEST_SECRETS.hfToken,
-        ...(stack === "dgx" ? { sshPrivateKey: TEST_SECRETS.sshPrivateKey } : {}),
+        ...(stack === "dgx" ? { sshPrivateKey: TEST_SECRETS.sshPrivateKey, sshLinkKey: TEST_SECRETS.sshLinkKey } : {}),
     };
     // The README's dgx steps pin the GPU host's key (ssh-keyscan); a test key here.
     const hostKey = stack === "dgx" ? { "gpu.sshHostKey": TEST_GPU_HOST_KEY } : {};
@@ -152,6 +175,8 @@ async function execute(stack: string, options: RunOptions): Promise<{ error: unk
 
     const declared: DeclaredResource[] = [];
     const optsByName = new Map<string, DeclaredResource["opts"]>();
+    const typeChains = new Map<unknown, string>();
+    const urnByName = new Map<string, string>();
     let exported: Record<string, unknown> = {};
     let failure: unknown;
     let running: Promise<unknown> = Promise.resolve();
@@ -194,6 +219,11 @@ async function execute(stack: string, options: RunOptions): Promise<{ error: unk
                     dependsOn: dependsOn.map((d) => (d as any).__name as string),
                     deleteBeforeReplace: (args.opts as any).deleteBeforeReplace,
                 });
+                // The engine's URN: the type chain of every parent (the stack's own type excluded), then the name.
+                const parentChain = args.opts.parent ? typeChains.get(args.opts.parent) : undefined;
+                const chain = parentChain ? `${parentChain}$${args.type}` : args.type;
+                typeChains.set(args.resource, chain);
+                urnByName.set(`${args.type}::${args.name}`, `urn:pulumi:${stack}::secureclaw::${chain}::${args.name}`);
                 return undefined;
             });
             // A program error (a ConfigError, say) is the run's result, not a
@@ -224,6 +254,7 @@ async function execute(stack: string, options: RunOptions): Promise<{ error: unk
 
     for (const resource of declared) {
         resource.opts = optsByName.get(`${resource.type}::${resource.name}`) ?? { dependsOn: [] };
+        resource.urn = urnByName.get(`${resource.type}::${resource.name}`);
     }
     const roleOf = (r: DeclaredResource) =>
         (r.inputs.labels as { label: string; value: string }[] | undefined)?.find((l) => l.label === "secureclaw.role")?.value;

@@ -6,7 +6,7 @@
  * then throws from a renderer, half-way through an update.
  */
 import { RunError } from "@pulumi/pulumi";
-import { readmeSetup, runFailingProgram, stackFileConfig, TEST_SECRETS, withPaths } from "../support/program";
+import { fakeOpenSshKey, readmeSetup, runFailingProgram, stackFileConfig, TEST_SECRETS, withPaths } from "../support/program";
 
 /** Config paths to change on top of the dev stack file and the README's setup steps. */
 type Changes = Record<string, unknown>;
@@ -46,8 +46,10 @@ const CASES: Record<string, Case> = {
     "no GPU": { config: { "gpu.count": 0 }, key: "gpu.count", problem: /from 1 to 16/ },
     "a remote GPU without a host": { config: { ...REMOTE_GPU, "gpu.host": undefined }, withSecrets: WITH_SSH_KEY, key: "gpu.host", problem: /is required/ },
     "a remote GPU without an SSH user": { config: { ...REMOTE_GPU, "gpu.sshUser": undefined }, withSecrets: WITH_SSH_KEY, key: "gpu.sshUser", problem: /is required/ },
-    "a remote GPU named by host name, without a bind address": { config: { ...REMOTE_GPU, "gpu.host": "dgx.lan" }, withSecrets: WITH_SSH_KEY, key: "gpu.bindAddress", problem: /required when gpu.host is a name/ },
-    "vLLM published on every interface": { config: { ...REMOTE_GPU, "gpu.bindAddress": "0.0.0.0" }, withSecrets: WITH_SSH_KEY, key: "gpu.bindAddress", problem: /not 0\.0\.0\.0/ },
+    "a remote GPU without the model link's key": { config: REMOTE_GPU, withSecrets: WITH_SSH_KEY, key: "sshLinkKey", problem: /is required when gpu.placement is remote: a key of its own for the model link/ },
+    "a model link key that is not an OpenSSH private key": { config: REMOTE_GPU, withSecrets: { ...WITH_SSH_KEY, sshLinkKey: "ssh-ed25519 AAAA me@laptop" }, key: "sshLinkKey", problem: /must be an OpenSSH private key/ },
+    "a model link key with a passphrase": { config: REMOTE_GPU, withSecrets: { ...WITH_SSH_KEY, sshLinkKey: fakeOpenSshKey(7, "aes256-ctr") }, key: "sshLinkKey", problem: /has a passphrase/ },
+    "a second GPU host without a pinned key": { config: { ...REMOTE_GPU, "gpu.host": undefined, "gpu.hosts": [{ host: "10.0.0.5", sshHostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBx6vB2J0l2Qm1Jm9dfDgc7d0yZ0rZ5hJm3b7bq9Qw1e" }, { host: "10.0.0.6" }] }, withSecrets: WITH_SSH_KEY, key: "gpu.hosts[1].sshHostKey", problem: /is required when gpu.placement is remote/ },
     "a malformed SSH host key": { config: { ...REMOTE_GPU, "gpu.sshHostKey": "not a key" }, withSecrets: WITH_SSH_KEY, key: "gpu.sshHostKey", problem: /SSH public host key/ },
     "an SSH port out of range": { config: { ...REMOTE_GPU, "gpu.sshPort": 70000 }, withSecrets: WITH_SSH_KEY, key: "gpu.sshPort", problem: /from 1 to 65535/ },
     "vLLM on a privileged port": { config: { ...REMOTE_GPU, "gpu.port": 80 }, withSecrets: WITH_SSH_KEY, key: "gpu.port", problem: /from 1024/ },

@@ -3,7 +3,7 @@ import { renderLiteLLMConfig } from "../../components/gateway/litellmConfig";
 import { GATEWAY } from "../../policy/contract/contract";
 
 const input = {
-    vllmBaseUrl: "http://192.168.1.50:8000/v1",
+    vllmBaseUrls: ["http://model-link-0:8000/v1"],
     servedName: "qwen3-30b-a3b",
     requestTimeoutSeconds: 600,
     maxParallelRequests: 8,
@@ -18,7 +18,7 @@ describe("renderLiteLLMConfig", () => {
         expect(config.model_list[0].model_name).toBe(GATEWAY.modelAlias);
         expect(config.model_list[0].litellm_params).toMatchObject({
             model: "hosted_vllm/qwen3-30b-a3b",
-            api_base: "http://192.168.1.50:8000/v1",
+            api_base: "http://model-link-0:8000/v1",
             timeout: 600,
             max_tokens: 16384,
         });
@@ -30,6 +30,7 @@ describe("renderLiteLLMConfig", () => {
         ["requests can't bring their own credentials or api_base", (c) => c.general_settings.allow_client_side_credentials, false],
         ["prompts stay out of logs", (c) => c.litellm_settings.turn_off_message_logging, true],
         ["no retries", (c) => c.litellm_settings.num_retries, 0],
+        ["no router settings for one deployment", (c) => c.router_settings, undefined],
         ["no telemetry", (c) => c.litellm_settings.telemetry, false],
         ["request timeout", (c) => c.litellm_settings.request_timeout, 600],
         ["parallel request cap", (c) => c.general_settings.max_parallel_requests, 8],
@@ -46,5 +47,22 @@ describe("renderLiteLLMConfig", () => {
         ["a hosted provider", /openai\/|anthropic\/|azure\//],
     ])("has no %s", (_title, pattern) => {
         expect(text).not.toMatch(pattern);
+    });
+});
+
+describe("renderLiteLLMConfig with several GPU hosts", () => {
+    const urls = ["http://model-link-0:8000/v1", "http://model-link-1:8000/v1", "http://model-link-2:8000/v1"];
+    const several = parse(renderLiteLLMConfig({ ...input, vllmBaseUrls: urls }));
+
+    test("one deployment per host, all under the one alias, each through its own link", () => {
+        expect(several.model_list.map((d: any) => [d.model_name, d.litellm_params.api_base, d.litellm_params.model])).toEqual(
+            urls.map((u) => [GATEWAY.modelAlias, u, "hosted_vllm/qwen3-30b-a3b"]),
+        );
+    });
+
+    test("a failed call is retried on the other hosts only, and a failing host sits out a short cooldown", () => {
+        expect(several.litellm_settings.num_retries).toBe(2);
+        expect(several.router_settings).toEqual({ routing_strategy: "simple-shuffle", allowed_fails: 0, cooldown_time: 15, retry_after: 0 });
+        expect(JSON.stringify(several)).not.toMatch(/fallbacks/);
     });
 });

@@ -189,7 +189,7 @@ describe.each(["dev", "dgx"])("stack %s: the sidecars", (stack) => {
     });
 
     test("the door answers as model-gateway on the enclave; LiteLLM is behind it, off the agent's network", () => {
-        const upstream = stack === "dev" ? "model" : "egress";
+        const upstream = "model";
         expect(runs[stack].one(CONTAINER, "model-door").inputs.networksAdvanced).toEqual([
             { name: networkName("enclave"), aliases: ["model-gateway"] },
             { name: networkName("gateway") },
@@ -199,6 +199,15 @@ describe.each(["dev", "dgx"])("stack %s: the sidecars", (stack) => {
             { name: networkName(upstream) },
         ]);
         expect(runs[stack].one(NETWORK, "gateway").inputs).toMatchObject({ internal: true, ipv6: false });
+    });
+
+    test("LiteLLM joins internal networks only, each without an address on the host: it has no route out", () => {
+        const networks = runs[stack].resources.filter((r) => r.type === NETWORK);
+        const joined = networkNames(gateway()).map((n) => networks.find((net) => net.inputs.name === n)!);
+        expect(joined).toHaveLength(2);
+        for (const net of joined) {
+            expect([net.inputs.name, net.inputs.internal, net.inputs.options?.["com.docker.network.bridge.inhibit_ipv4"]]).toEqual([net.inputs.name, true, "true"]);
+        }
     });
 
     test("the door holds LiteLLM's key in a secret environment, and the agent's limits from the stack", () => {
@@ -243,7 +252,7 @@ describe.each(["dev", "dgx"])("stack %s: every container and Docker object", (st
     test("every CPU count is written as the provider reads it back, so a second up replaces nothing", () => {
         // vLLM (local) has no CPU cap: it is fed by the GPU. Every other container has one.
         const capped = running().filter((c) => c.inputs.cpus !== undefined);
-        expect(capped.map((c) => roleOfInputs(c)).sort()).toEqual(["agent", "egress-proxy", "model-door", "model-gateway"]);
+        expect(capped.map((c) => roleOfInputs(c)).sort()).toEqual(["agent", "egress-proxy", "model-door", "model-gateway", ...(stack === "dgx" ? ["model-link"] : [])]);
         for (const c of capped) expect([c.name, c.inputs.cpus]).toEqual([c.name, dockerCpus(Number(c.inputs.cpus))]);
     });
 
@@ -268,7 +277,7 @@ describe("vLLM placement", () => {
     });
 
     test("dgx: vLLM is launched over SSH with the key and tokens as secrets, none on a command line", async () => {
-        const launch = runs.dgx.resources.find((r) => r.type === REMOTE_COMMAND)!;
+        const launch = runs.dgx.resources.find((r) => r.type === REMOTE_COMMAND && r.name === "secureclaw-vllm")!;
         expect(launch.inputs.connection).toMatchObject({ host: "192.168.1.50", user: "ubuntu", port: 22, privateKey: TEST_SECRETS.sshPrivateKey });
         expect(launch.isSecretInput("stdin")).toBe(true);
         expect(launch.isSecretInput("connection")).toBe(true);
@@ -278,10 +287,11 @@ describe("vLLM placement", () => {
             for (const secret of Object.values(TEST_SECRETS)) expect(text).not.toContain(secret);
         }
         expect(launch.inputs.create).toContain("Qwen/Qwen3-30B-A3B-Instruct-2507-FP8");
-        expect(launch.inputs.create).toContain("-p 192.168.1.50:8000:8000");
+        expect(launch.inputs.create).toContain("-p 127.0.0.1:8000:8000");
+        expect(launch.inputs.create).not.toContain("192.168.1.50");
         expect(launch.opts.deleteBeforeReplace).toBe(true);
         expect(runs.dgx.byRole(CONTAINER, "vllm")).toHaveLength(0);
-        expect(runs.dgx.outputs.vllmEndpoint).toBe("http://192.168.1.50:8000/v1");
+        expect(runs.dgx.outputs.vllmEndpoint).toBe("http://model-link-0:8000/v1");
     });
 
     test("dev exports the model network endpoint", () => {
@@ -340,7 +350,7 @@ describe("changing one thing changes only what it should", () => {
     test("dgx: unrelated changes (agent memory, the agent's output cap, the gateway timeout) do not re-trigger the vLLM launch", async () => {
         const config = withPaths(stackFileConfig("dgx"), { ...readmeSetup("dgx").config, "agent.memoryMb": 16384, "model.maxOutputTokens": 4096, "gateway.requestTimeoutSeconds": 900 });
         const changed = await runProgram("dgx", { config, secrets: readmeSetup("dgx").secrets });
-        const launch = (run: ProgramRun) => run.resources.find((r) => r.type === REMOTE_COMMAND)!.inputs;
+        const launch = (run: ProgramRun) => run.resources.find((r) => r.type === REMOTE_COMMAND && r.name === "secureclaw-vllm")!.inputs;
         expect(launch(changed)).toEqual(launch(runs.dgx));
     });
 });

@@ -4,9 +4,10 @@ import * as fs from "fs";
 import * as path from "path";
 import { ConfigError, validateConfig } from "../../config/validate";
 import { checkAllowlistEntry } from "../../policy/contract/allowlist";
-import { RawConfig, SecretKey } from "../../config/schema";
+import { RawConfig, RemoteGpu, SecretKey } from "../../config/schema";
+import { ignoredBindAddressWarning } from "../../components/vllm/placeVllm";
 
-const ALL_SECRETS: SecretKey[] = ["telegramBotToken", "gatewayMasterKey", "vllmApiKey", "sshPrivateKey", "hfToken"];
+const ALL_SECRETS: SecretKey[] = ["telegramBotToken", "gatewayMasterKey", "vllmApiKey", "sshPrivateKey", "sshLinkKey", "hfToken"];
 
 function presence(keys: SecretKey[] = ALL_SECRETS, plaintext: SecretKey[] = []) {
     return { present: new Set(keys), plaintext: new Set(plaintext) };
@@ -58,12 +59,31 @@ describe("validateConfig accepts and normalises", () => {
     test("the host-key check can be turned off only by name, and says so", () => {
         const config = validate({ gpu: { ...REMOTE, sshHostKey: undefined, insecureAnyHostKey: "true" } });
         expect(config.gpu).toMatchObject({ placement: "remote", insecureAnyHostKey: true });
-        expect((config.gpu as { sshHostKey?: string }).sshHostKey).toBeUndefined();
+        expect((config.gpu as RemoteGpu).hosts[0].sshHostKey).toBeUndefined();
     });
 
-    test("a remote GPU host given by IP binds vLLM to that IP by default", () => {
+    test("one remote GPU host (gpu.host) is a list of one, with the section's SSH and vLLM settings", () => {
         const config = validate({ gpu: REMOTE, model: { size: "qwen3-30b-a3b-fp8" } });
-        expect(config.gpu).toMatchObject({ placement: "remote", host: "192.168.1.50", bindAddress: "192.168.1.50", sshPort: 22, port: 8000 });
+        expect(config.gpu).toEqual({ placement: "remote", count: 8, insecureAnyHostKey: false, startupTimeoutSeconds: 1800, hosts: [{ host: "192.168.1.50", sshUser: "ubuntu", sshPort: 22, sshHostKey: HOST_KEY, port: 8000 }] });
+    });
+
+    test("a GPU host named by a DNS name is fine: nothing is published on its LAN address any more", () => {
+        expect((validate({ gpu: { ...REMOTE, host: "dgx.lan" } }).gpu as RemoteGpu).hosts[0].host).toBe("dgx.lan");
+    });
+
+    test("a stack that still sets gpu.bindAddress validates (so it keeps working) and carries the value for the warning", () => {
+        const gpu = validate({ gpu: { ...REMOTE, bindAddress: "192.168.1.50" } }).gpu as RemoteGpu;
+        expect(gpu.ignoredBindAddress).toBe("192.168.1.50");
+        expect(ignoredBindAddressWarning(gpu)).toMatch(/gpu\.bindAddress \("192\.168\.1\.50"\) is no longer used: vLLM is published on the GPU host's loopback only.*pulumi config rm --path 'secureclaw:gpu\.bindAddress'/);
+        expect(ignoredBindAddressWarning(validate({ gpu: REMOTE }).gpu as RemoteGpu)).toBeUndefined();
+    });
+
+    test("several GPU hosts: each host's unset fields take the section's, its own win", () => {
+        const gpu = validate({ gpu: { placement: "remote", sshUser: "ubuntu", port: 8001, hosts: [{ host: "10.0.0.5", sshHostKey: HOST_KEY }, { host: "10.0.0.6", sshUser: "gpu", sshPort: "2222", port: 9000, sshHostKey: `${HOST_KEY} root@b` }] } }).gpu as RemoteGpu;
+        expect(gpu.hosts).toEqual([
+            { host: "10.0.0.5", sshUser: "ubuntu", sshPort: 22, sshHostKey: HOST_KEY, port: 8001 },
+            { host: "10.0.0.6", sshUser: "gpu", sshPort: 2222, sshHostKey: HOST_KEY, port: 9000 },
+        ]);
     });
 
     test("numbers given as strings (pulumi config set without --path types) are read", () => {
@@ -93,7 +113,7 @@ describe("validateConfig accepts and normalises", () => {
 
     test("an SSH host key line keeps its type and key, not its comment; a CA bundle ends in a newline", () => {
         const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
-        expect(validate({ gpu: { ...REMOTE, sshHostKey: `${key} root@dgx` } }).gpu).toMatchObject({ sshHostKey: key });
+        expect((validate({ gpu: { ...REMOTE, sshHostKey: `${key} root@dgx` } }).gpu as RemoteGpu).hosts[0]).toMatchObject({ sshHostKey: key });
         const pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----";
         expect(validate({ agent: { extraCaCertificates: pem } }).agent.extraCaCertificates).toBe(`${pem}\n`);
     });
@@ -141,10 +161,15 @@ const REJECTIONS: Case[] = [
     ["tensor parallel not a power of two", { model: { tensorParallelSize: 3 }, gpu: { placement: "local", count: 4 } }, "secureclaw:model.tensorParallelSize", /power of two/, /tensorParallelSize' 2/],
     ["a completion cap above the context (OpenClaw and Aider refuse it)", { model: { maxModelLen: 4096 } }, "secureclaw:model.maxOutputTokens", /is 8192 but model\.maxModelLen is 4096/, /maxOutputTokens' 1024$/],
     ["tensor parallel above the GPU count", { model: { size: "qwen3-30b-a3b-bf16" }, gpu: { placement: "local", count: 1 } }, "secureclaw:model.tensorParallelSize", /is 2 but gpu.count is 1/, /gpu\.count' 2/],
-    ["remote GPU without a host", { gpu: { placement: "remote", sshUser: "ubuntu", bindAddress: "10.0.0.5" } }, "secureclaw:gpu.host", /required when gpu.placement is remote/, /gpu\.host' 192\.168\.1\.50/],
+    ["remote GPU without a host", { gpu: { placement: "remote", sshUser: "ubuntu" } }, "secureclaw:gpu.host", /required when gpu.placement is remote/, /gpu\.host' 192\.168\.1\.50/],
     ["remote GPU without an SSH user", { gpu: { placement: "remote", host: "10.0.0.5" } }, "secureclaw:gpu.sshUser", /required/, /gpu\.sshUser' ubuntu/],
-    ["remote GPU given by name without a bind address", { gpu: { placement: "remote", host: "dgx.lan", sshUser: "ubuntu" } }, "secureclaw:gpu.bindAddress", /required when gpu.host is a name/, /bindAddress' 192\.168\.1\.50/],
-    ["remote GPU bound to every interface", { gpu: { ...REMOTE, bindAddress: "0.0.0.0" } }, "secureclaw:gpu.bindAddress", /not 0\.0\.0\.0/, /bindAddress/],
+    ["both gpu.host and gpu.hosts", { gpu: { ...REMOTE, hosts: [{ host: "10.0.0.6" }] } }, "secureclaw:gpu.hosts", /together with gpu\.host/, /gpu\.hosts\[0\]\.host' 192\.168\.1\.50/],
+    ["a second GPU host without a pinned key", { gpu: { placement: "remote", sshUser: "ubuntu", hosts: [{ host: "10.0.0.5", sshHostKey: HOST_KEY }, { host: "10.0.0.6" }] } }, "secureclaw:gpu.hosts[1].sshHostKey", /is required when gpu\.placement is remote/, /'secureclaw:gpu\.hosts\[1\]\.sshHostKey' "\$\(ssh-keyscan -t ed25519 10\.0\.0\.6/],
+    ["a GPU host with a malformed key", { gpu: { placement: "remote", sshUser: "ubuntu", hosts: [{ host: "10.0.0.5", sshHostKey: "nope" }] } }, "secureclaw:gpu.hosts[0].sshHostKey", /SSH public host key/, /hosts\[0\]\.sshHostKey/],
+    ["a GPU host without a user, and none for the section", { gpu: { placement: "remote", hosts: [{ host: "10.0.0.5", sshHostKey: HOST_KEY }] } }, "secureclaw:gpu.hosts[0].sshUser", /is required \(or set gpu\.sshUser/, /hosts\[0\]\.sshUser' ubuntu/],
+    ["a GPU host listed twice", { gpu: { placement: "remote", sshUser: "u", hosts: [{ host: "10.0.0.5", sshHostKey: HOST_KEY }, { host: "10.0.0.5", sshHostKey: HOST_KEY }] } }, "secureclaw:gpu.hosts[1].host", /listed twice/, /hosts\[1\]\.host' 192\.168/],
+    ["a GPU host with an unknown field", { gpu: { placement: "remote", sshUser: "u", hosts: [{ host: "10.0.0.5", sshHostKey: HOST_KEY, bindAddress: "10.0.0.5" }] } }, "secureclaw:gpu.hosts[0].bindAddress", /not a known setting/, /config rm --path 'secureclaw:gpu\.hosts\[0\]\.bindAddress'/],
+    ["too many GPU hosts", { gpu: { placement: "remote", sshUser: "u", insecureAnyHostKey: true, hosts: [1, 2, 3, 4, 5, 6, 7].map((i) => ({ host: `10.0.0.${i}` })) } }, "secureclaw:gpu.hosts", /lists 7 GPU hosts; list 1 to 6/, /hosts\[0\]\.host/],
     ["an unknown GPU placement", { gpu: { placement: "cloud" } }, "secureclaw:gpu.placement", /"local".*"remote"/, /placement' remote/],
     ["a malformed SSH host key", { gpu: { ...REMOTE, sshHostKey: "not a key" } }, "secureclaw:gpu.sshHostKey", /SSH public host key/, /ssh-keyscan/],
     ["a remote GPU host without a pinned host key", { gpu: { ...REMOTE, sshHostKey: undefined } }, "secureclaw:gpu.sshHostKey", /is required when gpu\.placement is remote[\s\S]*insecure, set gpu\.insecureAnyHostKey true/, /ssh-keyscan -t ed25519 192\.168\.1\.50/],
@@ -257,7 +282,7 @@ describe("ConfigError", () => {
         const problem = problemsOf({ modle: { size: "small" } } as RawConfig)[0];
         expect(problem).toEqual({
             key: "secureclaw:modle",
-            problem: "is not a known setting (known: model, gpu, egress, telegram, agent, gateway, images, network, telegramBotToken, gatewayMasterKey, vllmApiKey, sshPrivateKey, hfToken)",
+            problem: "is not a known setting (known: model, gpu, egress, telegram, agent, gateway, images, network, telegramBotToken, gatewayMasterKey, vllmApiKey, sshPrivateKey, sshLinkKey, hfToken)",
             example: "pulumi config rm --path 'secureclaw:modle'",
         });
     });

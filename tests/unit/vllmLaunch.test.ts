@@ -1,5 +1,5 @@
 import { execFileSync } from "child_process";
-import { renderLaunchScript, renderStopScript, vllmArgs } from "../../components/vllm/launch";
+import { linkAuthorizedKey, linkKeyMarker, renderAuthorizeLinkScript, renderLaunchScript, renderRevokeLinkScript, renderStopScript, vllmArgs } from "../../components/vllm/launch";
 import { insecureHostKeyWarning } from "../../components/vllm/remoteVllm";
 import { MODEL_PRESETS } from "../../config/presets";
 
@@ -8,7 +8,6 @@ const input = {
     containerName: "secureclaw-dgx-vllm",
     cacheVolume: "secureclaw-dgx-hf-cache",
     image: "vllm/vllm-openai:v0.11.0",
-    bindAddress: "192.168.1.50",
     port: 8000,
     gpuCount: 1,
     startupTimeoutSeconds: 1800,
@@ -44,13 +43,13 @@ describe("renderLaunchScript", () => {
         ["reads the HF token from standard input", /^IFS= read -r HF_TOKEN/m],
         ["passes the key to docker by name only", / -e VLLM_API_KEY \\$/m],
         ["passes the HF token by name only", / -e HF_TOKEN \\$/m],
-        ["publishes on the bind address only", / -p 192\.168\.1\.50:8000:8000 \\$/m],
+        ["publishes on the GPU host's loopback only", / -p 127\.0\.0\.1:8000:8000 \\$/m],
         ["removes a previous container first (idempotent relaunch)", /^docker rm -f secureclaw-dgx-vllm/m],
         ["hands the preset's GPU count to docker", / --gpus 1 \\$/m],
         ["caps vLLM's processes like every SecureClaw container", / --pids-limit 4096 \\$/m],
         ["keeps weights in a named cache volume", / -v secureclaw-dgx-hf-cache:\/root\/.cache\/huggingface \\$/m],
         ["turns off vLLM usage stats", / -e VLLM_NO_USAGE_STATS=1 \\$/m],
-        ["waits on /health at the bind address", /curl -fsS -o \/dev\/null --max-time 5 http:\/\/192\.168\.1\.50:8000\/health/],
+        ["waits on /health on the loopback", /curl -fsS -o \/dev\/null --max-time 5 http:\/\/127\.0\.0\.1:8000\/health/],
         ["bounds the wait by the configured timeout", /deadline=\$\(\( \$\(date \+%s\) \+ 1800 \)\)/],
         ["prints the last log lines when vLLM dies", /docker logs --tail 50 secureclaw-dgx-vllm/],
         ["says how to fix a timeout", /raise secureclaw:gpu\.startupTimeoutSeconds/],
@@ -59,8 +58,9 @@ describe("renderLaunchScript", () => {
         expect(script).toMatch(pattern);
     });
 
-    test("publishes nothing on every interface", () => {
+    test("publishes nothing on every interface or on a LAN address", () => {
         expect(script).not.toMatch(/-p 0\.0\.0\.0|-p \d+:\d+\b(?!:)/);
+        expect(script).not.toContain("192.168.1.50");
     });
 
     test("runs against a fake docker: launch, health wait, failure with logs", () => {
@@ -105,13 +105,42 @@ describe("renderStopScript", () => {
 });
 
 describe("the host-key opt-out", () => {
-    const gpu = { placement: "remote", count: 1, host: "192.168.1.50", sshUser: "ubuntu", sshPort: 22, bindAddress: "192.168.1.50", port: 8000, startupTimeoutSeconds: 1800, insecureAnyHostKey: true } as const;
+    const host = { host: "192.168.1.50", sshUser: "ubuntu", sshPort: 22, port: 8000 };
 
-    test("a stack without a pinned key is told, in capitals, that it is insecure and how to pin", () => {
-        expect(insecureHostKeyWarning(gpu)).toMatch(/^INSECURE: .*trusts whatever host key 192\.168\.1\.50 shows.*ssh-keyscan -t ed25519 192\.168\.1\.50/);
+    test("a host without a pinned key is told, in capitals, that it is insecure and how to pin", () => {
+        expect(insecureHostKeyWarning(host)).toMatch(/^INSECURE: .*trust whatever host key 192\.168\.1\.50 shows.*ssh-keyscan -t ed25519 192\.168\.1\.50/);
     });
 
     test("a pinned key gets no warning", () => {
-        expect(insecureHostKeyWarning({ ...gpu, insecureAnyHostKey: false, sshHostKey: "ssh-ed25519 AAAA" })).toBeUndefined();
+        expect(insecureHostKeyWarning({ ...host, sshHostKey: "ssh-ed25519 AAAA" })).toBeUndefined();
+    });
+});
+
+describe("the model link's authorized_keys line", () => {
+    const marker = linkKeyMarker("secureclaw-dgx");
+    const line = linkAuthorizedKey("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIlink", 8000, marker);
+
+    test("allows the one forward to vLLM's loopback port, no pty, no shell, no other forward", () => {
+        expect(line).toBe('restrict,port-forwarding,permitopen="127.0.0.1:8000",command="/bin/false" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIlink secureclaw-link:secureclaw-dgx');
+    });
+
+    test("is installed once however often the launch runs, replaces an older link line, keeps every other line, and is removed on delete", () => {
+        const fs = require("fs") as typeof import("fs");
+        const os = require("os") as typeof import("os");
+        const path = require("path") as typeof import("path");
+        const home = fs.mkdtempSync(path.join(os.tmpdir(), "authkeys-"));
+        const keys = path.join(home, ".ssh", "authorized_keys");
+        fs.mkdirSync(path.dirname(keys), { mode: 0o700 });
+        const login = "ssh-ed25519 AAAAlogin me@laptop";
+        const otherStack = linkAuthorizedKey("ssh-ed25519 AAAAother", 9000, linkKeyMarker("secureclaw-dev"));
+        fs.writeFileSync(keys, `${login}\n${otherStack}\n${linkAuthorizedKey("ssh-ed25519 AAAAold", 8000, marker)}\n`);
+        const sh = (script: string) => execFileSync("sh", ["-c", script], { env: { ...process.env, HOME: home } });
+        const authorize = renderAuthorizeLinkScript(line, marker);
+        sh(authorize);
+        sh(authorize);
+        expect(fs.readFileSync(keys, "utf8")).toBe(`${login}\n${otherStack}\n${line}\n`);
+        expect(fs.statSync(keys).mode & 0o777).toBe(0o600);
+        sh(renderRevokeLinkScript(marker));
+        expect(fs.readFileSync(keys, "utf8")).toBe(`${login}\n${otherStack}\n`);
     });
 });
