@@ -1,17 +1,38 @@
 /**
- * Renders the model gateway's (LiteLLM proxy) config.yaml. Pure.
+ * Renders the model gateway's (LiteLLM proxy) config.yaml, its logging
+ * config and its command line. Pure.
  *
  * The gateway is the agent's only way to a model, so the file is written to
  * leave it no other: one deployment (the stack's vLLM), no wildcard routes,
  * no fallbacks to hosted providers, and no way for a request to bring its own
  * credentials or upstream URL. Keys are named as `os.environ/…` references;
  * their values live only in the container's environment.
+ *
+ * Every request costs LiteLLM 5-10 ms of Python; the settings marked "speed"
+ * remove work it would do per request for nothing (measured with py-spy, see
+ * tests/e2e/benchmark.ts for the figures).
  */
 import { stringify } from "yaml";
 import { GATEWAY } from "../../policy/contract/contract";
 
 export const MASTER_KEY_ENV = "LITELLM_MASTER_KEY";
 export const VLLM_KEY_ENV = "VLLM_API_KEY";
+export const CONFIG_FILE = "config.yaml";
+export const LOG_CONFIG_FILE = "logging.json";
+
+/**
+ * Uvicorn worker processes. Speed: one worker is one Python thread of work
+ * and LiteLLM's container has 2 CPUs; a second worker halved the p50 of 8
+ * concurrent calls (about 80 ms to 45 ms on the e2e machine) and costs ~300 MiB.
+ */
+export const LITELLM_WORKERS = 2;
+/**
+ * Seconds uvicorn keeps an idle connection open. The door reuses its
+ * connections and drops idle ones after 30 s (IDLE_SOCKET_MS in images/door/src/upstream.ts);
+ * the server must hold them longer, or a request sent as uvicorn closes (its
+ * default is 5 s) fails.
+ */
+export const LITELLM_KEEPALIVE_SECONDS = 75;
 
 export interface LiteLLMConfigInput {
     /** vLLM's OpenAI base URL, ending in /v1. */
@@ -20,8 +41,6 @@ export interface LiteLLMConfigInput {
     servedName: string;
     /** Seconds one model call may take. */
     requestTimeoutSeconds: number;
-    /** Model calls in flight at once. */
-    maxParallelRequests: number;
     /** Longest completion a caller may ask for. */
     maxOutputTokens: number;
 }
@@ -37,8 +56,12 @@ export function renderLiteLLMConfig(input: LiteLLMConfigInput): string {
                     api_key: `os.environ/${VLLM_KEY_ENV}`,
                     timeout: input.requestTimeoutSeconds,
                     max_tokens: input.maxOutputTokens,
-                    // Tokens are free on local hardware; a zero price keeps
-                    // budgets meaningful if one is ever set.
+                },
+                // Tokens are free on local hardware; a zero price keeps
+                // budgets meaningful if one is ever set. Speed: here, not in
+                // litellm_params, where LiteLLM re-registers the model and
+                // rebuilds its whole price map on every call.
+                model_info: {
                     input_cost_per_token: 0,
                     output_cost_per_token: 0,
                 },
@@ -55,13 +78,45 @@ export function renderLiteLLMConfig(input: LiteLLMConfigInput): string {
         },
         general_settings: {
             master_key: `os.environ/${MASTER_KEY_ENV}`,
-            max_parallel_requests: input.maxParallelRequests,
-            global_max_parallel_requests: input.maxParallelRequests,
             // Without a database there are no virtual keys, no UI and no stored models.
             disable_spend_logs: true,
             // Never take credentials or an upstream URL from the request.
             allow_client_side_credentials: false,
+            // No concurrency cap here: LiteLLM 1.83's max_parallel_requests and
+            // global_max_parallel_requests cap nothing (its default limiter, v3,
+            // reads neither). The door caps calls, per agent and in all.
         },
     };
     return `# Rendered by SecureClaw; edits are overwritten on the next \`pulumi up\`.\n${stringify(config)}`;
+}
+
+/**
+ * Python logging config for uvicorn (--log_config). Speed: no access log, a
+ * line per request written under the GIL (5% of LiteLLM's CPU at 8 calls at
+ * once); the door logs every call in its usage log. Warnings and errors stay.
+ */
+export function renderLiteLLMLogConfig(): string {
+    const config = {
+        version: 1,
+        disable_existing_loggers: false,
+        formatters: { plain: { format: "%(asctime)s %(levelname)s %(name)s: %(message)s" } },
+        handlers: { stderr: { class: "logging.StreamHandler", formatter: "plain", stream: "ext://sys.stderr" } },
+        loggers: {
+            uvicorn: { handlers: ["stderr"], level: "WARNING", propagate: false },
+            "uvicorn.error": { level: "WARNING" },
+            "uvicorn.access": { handlers: [], level: "WARNING", propagate: false },
+        },
+    };
+    return `${JSON.stringify(config, null, 2)}\n`;
+}
+
+/** LiteLLM's command line (after the image's entrypoint). */
+export function litellmCommand(configDir: string, port: number): string[] {
+    return [
+        "--config", `${configDir}/${CONFIG_FILE}`,
+        "--port", String(port),
+        "--num_workers", String(LITELLM_WORKERS),
+        "--log_config", `${configDir}/${LOG_CONFIG_FILE}`,
+        "--keepalive_timeout", String(LITELLM_KEEPALIVE_SECONDS),
+    ];
 }

@@ -1,12 +1,11 @@
 import { parse } from "yaml";
-import { renderLiteLLMConfig } from "../../components/gateway/litellmConfig";
+import { LITELLM_KEEPALIVE_SECONDS, litellmCommand, renderLiteLLMConfig, renderLiteLLMLogConfig } from "../../components/gateway/litellmConfig";
 import { GATEWAY } from "../../policy/contract/contract";
 
 const input = {
     vllmBaseUrl: "http://192.168.1.50:8000/v1",
     servedName: "qwen3-30b-a3b",
     requestTimeoutSeconds: 600,
-    maxParallelRequests: 8,
     maxOutputTokens: 16384,
 };
 const text = renderLiteLLMConfig(input);
@@ -16,9 +15,10 @@ describe("renderLiteLLMConfig", () => {
     test("exactly one deployment: the stack's vLLM through the hosted_vllm provider, under the stable alias", () => {
         expect(config.model_list).toHaveLength(1);
         expect(config.model_list[0].model_name).toBe(GATEWAY.modelAlias);
-        expect(config.model_list[0].litellm_params).toMatchObject({
+        expect(config.model_list[0].litellm_params).toEqual({
             model: "hosted_vllm/qwen3-30b-a3b",
             api_base: "http://192.168.1.50:8000/v1",
+            api_key: "os.environ/VLLM_API_KEY",
             timeout: 600,
             max_tokens: 16384,
         });
@@ -32,9 +32,11 @@ describe("renderLiteLLMConfig", () => {
         ["no retries", (c) => c.litellm_settings.num_retries, 0],
         ["no telemetry", (c) => c.litellm_settings.telemetry, false],
         ["request timeout", (c) => c.litellm_settings.request_timeout, 600],
-        ["parallel request cap", (c) => c.general_settings.max_parallel_requests, 8],
-        ["global parallel request cap", (c) => c.general_settings.global_max_parallel_requests, 8],
-        ["zero cost", (c) => c.model_list[0].litellm_params.output_cost_per_token, 0],
+        ["zero cost, in model_info (speed: not re-registered per call)", (c) => c.model_list[0].model_info, { input_cost_per_token: 0, output_cost_per_token: 0 }],
+        ["no spend logs", (c) => c.general_settings.disable_spend_logs, true],
+        // LiteLLM 1.83 reads neither; a value here would only look like a cap (the door is the cap).
+        ["no parallel request cap that caps nothing", (c) => c.general_settings.max_parallel_requests, undefined],
+        ["no global parallel request cap that caps nothing", (c) => c.general_settings.global_max_parallel_requests, undefined],
     ])("%s", (_title, pick, expected) => {
         expect(pick(config)).toEqual(expected);
     });
@@ -46,5 +48,38 @@ describe("renderLiteLLMConfig", () => {
         ["a hosted provider", /openai\/|anthropic\/|azure\//],
     ])("has no %s", (_title, pattern) => {
         expect(text).not.toMatch(pattern);
+    });
+});
+
+describe("renderLiteLLMLogConfig", () => {
+    const log = JSON.parse(renderLiteLLMLogConfig());
+    test.each<[string, (c: any) => unknown, unknown]>([
+        ["a dictConfig", (c) => c.version, 1],
+        ["keeps LiteLLM's own loggers", (c) => c.disable_existing_loggers, false],
+        ["no access log line per request (speed)", (c) => c.loggers["uvicorn.access"], { handlers: [], level: "WARNING", propagate: false }],
+        ["uvicorn's warnings and errors still reach stderr", (c) => c.loggers.uvicorn, { handlers: ["stderr"], level: "WARNING", propagate: false }],
+        ["stderr is a stream handler", (c) => c.handlers.stderr.class, "logging.StreamHandler"],
+    ])("%s", (_title, pick, expected) => {
+        expect(pick(log)).toEqual(expected);
+    });
+});
+
+describe("litellmCommand", () => {
+    const args = litellmCommand("/etc/litellm", 4000);
+    const flag = (name: string) => args[args.indexOf(name) + 1];
+    test.each<[string, string, string]>([
+        ["the rendered config", "--config", "/etc/litellm/config.yaml"],
+        ["the gateway port", "--port", "4000"],
+        ["two workers for the container's two CPUs (speed)", "--num_workers", "2"],
+        ["the rendered logging config", "--log_config", "/etc/litellm/logging.json"],
+        ["idle connections kept longer than the door keeps them (30 s)", "--keepalive_timeout", String(LITELLM_KEEPALIVE_SECONDS)],
+    ])("%s", (_title, name, value) => {
+        expect(flag(name)).toBe(value);
+    });
+    test("the server holds an idle connection longer than the door does", () => {
+        expect(LITELLM_KEEPALIVE_SECONDS * 1000).toBeGreaterThan(30_000);
+    });
+    test("every flag has a value (no stray argument)", () => {
+        expect(args).toHaveLength(10);
     });
 });
