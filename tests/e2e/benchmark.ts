@@ -8,16 +8,18 @@
  *  - time to realize the enclave from cold (images cached) until the agent is healthy;
  *  - CONNECT + TLS + one request through Squid vs the same directly from a
  *    container on the egress network, against the Telegram stand-in;
- *  - the model path three ways, same client, same CPU share: agent -> door ->
- *    LiteLLM -> stand-in; LiteLLM -> stand-in from the door's own network
- *    namespace (the path without the door); and the stand-in directly from
- *    LiteLLM's namespace. Non-streaming p50/p95 at concurrency 1 and 8, the
- *    first streamed event p50, and chunks/s of 2,000-chunk streams (the
- *    stand-in emits them as fast as it can) at concurrency 1 and 8;
+ *  - the model path three ways, same client, same CPU share, kept-alive
+ *    connections: the stand-in directly from LiteLLM's namespace (the
+ *    baseline); LiteLLM -> stand-in from the door's own network namespace
+ *    (the path without the door); agent -> door -> LiteLLM -> stand-in.
+ *    Non-streaming p50/p95 at concurrency 1 and 8, the first streamed event
+ *    p50/p95, and chunks/s of 2,000-chunk streams (the stand-in emits them as
+ *    fast as it can) at concurrency 1 and 8, side by side on one row each;
  *  - time from an allowlist change to its effect;
  *  - memory of each container, and the marginal memory of one more agent.
  * The "vLLM" is the stand-in (no GPU): model time is not in these figures,
- * only what the enclave adds.
+ * only what the enclave adds. SECURECLAW_BENCH_ONLY=model measures the model
+ * path alone (realize, measure, tear down).
  */
 import { destroy, realize } from "./harness";
 import { E2E_SECRETS, GPU_HOST_IP, PREFIX, STACK, TELEGRAM_IP, buildStandinImages, cleanE2E, destroyHooks, e2eConfig, materials, standinHooks, teardownE2E } from "./setup";
@@ -31,6 +33,7 @@ const LITELLM = `${PREFIX}-model-gateway`;
 const ROUNDS = 3;
 const PER_ROUND = 20;
 const BENCH_LIMITS = {
+    "gateway.maxParallelRequests": 64,
     "agent.requestsPerMinute": 100000,
     "agent.tokensPerMinute": 1e9,
     "agent.tokensPerDay": 1e12,
@@ -53,25 +56,38 @@ async function baselineProbe(image: string, mount: string, command: string, args
 
 /**
  * The model path measured three ways, interleaved in rounds, with the same
- * probe client under the same CPU share (the agent's: one CPU):
- *  - door: from the agent box, with its door credential;
- *  - LiteLLM: a throwaway container in the door's network namespace, with the master key;
- *  - direct: a throwaway container in LiteLLM's network namespace, to the vLLM stand-in.
+ * probe client under the same CPU share (the agent's: one CPU), each client
+ * on its own kept-alive connection (as LiteLLM's pool and agents' HTTP
+ * clients are; a new TCP connection per call would measure the handshake):
+ *  - direct: a throwaway container in LiteLLM's network namespace, to the vLLM stand-in (the baseline);
+ *  - LiteLLM: a throwaway container in the door's network namespace, with the master key (the path without the door);
+ *  - door: from the agent box, with its door credential (the whole path).
+ * Printed side by side, one row per measure, with the overhead over direct
+ * and the door's own share (door minus LiteLLM).
  */
 async function modelPath(agentImage: string, figures: Array<[string, string]>): Promise<void> {
     const litellmIp = docker("inspect", "-f", `{{(index .NetworkSettings.Networks "${PREFIX}-gateway").IPAddress}}`, LITELLM);
     const targets: Array<{ name: string; run: (cmd: string, args: string[]) => Promise<any> }> = [
-        { name: "door (agent -> door -> LiteLLM -> stand-in)", run: (cmd, args) => probe(AGENT, cmd, [args[0], "http://model-gateway:4000/v1/chat/completions", "SECURECLAW_GATEWAY_KEY", "secureclaw-model", ...args.slice(1)]) },
-        { name: "LiteLLM (door's namespace -> LiteLLM -> stand-in)", run: (cmd, args) => namespaceProbe(agentImage, DOOR, "BENCH_KEY", E2E_SECRETS.gatewayMasterKey, cmd, [args[0], `http://${litellmIp}:4000/v1/chat/completions`, "BENCH_KEY", "secureclaw-model", ...args.slice(1)]) },
-        { name: "direct (LiteLLM's namespace -> stand-in)", run: (cmd, args) => namespaceProbe(agentImage, LITELLM, "BENCH_KEY", E2E_SECRETS.vllmApiKey, cmd, [args[0], `http://${GPU_HOST_IP}:8000/v1/chat/completions`, "BENCH_KEY", "qwen3-4b", ...args.slice(1)]) },
+        { name: "direct", run: (cmd, args) => namespaceProbe(agentImage, LITELLM, "BENCH_KEY", E2E_SECRETS.vllmApiKey, cmd, [args[0], `http://${GPU_HOST_IP}:8000/v1/chat/completions`, "BENCH_KEY", "qwen3-4b", ...args.slice(1)]) },
+        { name: "LiteLLM", run: (cmd, args) => namespaceProbe(agentImage, DOOR, "BENCH_KEY", E2E_SECRETS.gatewayMasterKey, cmd, [args[0], `http://${litellmIp}:4000/v1/chat/completions`, "BENCH_KEY", "secureclaw-model", ...args.slice(1)]) },
+        { name: "door", run: (cmd, args) => probe(AGENT, cmd, [args[0], "http://model-gateway:4000/v1/chat/completions", "SECURECLAW_GATEWAY_KEY", "secureclaw-model", ...args.slice(1)]) },
     ];
-    const measures: Array<{ what: string; cmd: string; args: string[]; show: (rounds: any[]) => string }> = [
-        { what: "chat, non-streaming, concurrency 1", cmd: "bench-chat", args: [String(PER_ROUND * 2), "1"], show: merge },
-        { what: "chat, non-streaming, concurrency 8", cmd: "bench-chat", args: [String(PER_ROUND * 8), "8"], show: merge },
-        { what: "first streamed event (16-chunk reply), concurrency 1", cmd: "bench-stream", args: [String(PER_ROUND), "16", "1"], show: (r) => merge(r.map((x) => x.first_event)) },
-        { what: `stream of ${STREAM_CHUNKS} chunks, concurrency 1`, cmd: "bench-stream", args: ["4", String(STREAM_CHUNKS), "1"], show: chunkRate },
-        { what: `${STREAM_CHUNKS}-chunk streams, concurrency 8 (aggregate)`, cmd: "bench-stream", args: ["16", String(STREAM_CHUNKS), "8"], show: chunkRate },
+    const latency = (pick: (r: any) => any) => (rounds: any[]) => {
+        const p50 = median(rounds.map((r) => pick(r).p50_ms));
+        return { value: p50, text: `p50 ${p50.toFixed(2)} / p95 ${median(rounds.map((r) => pick(r).p95_ms)).toFixed(2)} ms` };
+    };
+    const rate = (rounds: any[]) => {
+        const v = median(rounds.map((r) => r.chunks_per_second));
+        return { value: v, text: `${Math.round(v).toLocaleString("en")} chunks/s` };
+    };
+    const measures: Array<{ what: string; cmd: string; args: string[]; show: (rounds: any[]) => { value: number; text: string }; higherIsBetter?: boolean }> = [
+        { what: "chat, non-streaming, c=1", cmd: "bench-chat", args: [String(PER_ROUND * 2), "1"], show: latency((r) => r) },
+        { what: "chat, non-streaming, c=8", cmd: "bench-chat", args: [String(PER_ROUND * 8), "8"], show: latency((r) => r) },
+        { what: "first streamed event, c=1", cmd: "bench-stream", args: [String(PER_ROUND), "16", "1"], show: latency((r) => r.first_event) },
+        { what: `one ${STREAM_CHUNKS}-chunk stream, c=1`, cmd: "bench-stream", args: ["4", String(STREAM_CHUNKS), "1"], show: rate, higherIsBetter: true },
+        { what: `${STREAM_CHUNKS}-chunk streams, c=8, aggregate`, cmd: "bench-stream", args: ["16", String(STREAM_CHUNKS), "8"], show: rate, higherIsBetter: true },
     ];
+    console.log(`  model path (${ROUNDS} interleaved rounds, medians): ${targets.map((t) => t.name).join(" | ")} | overhead over direct | the door's share`);
     for (const measure of measures) {
         const rounds = targets.map(() => [] as any[]);
         for (let i = 0; i < ROUNDS; i++) {
@@ -81,9 +97,18 @@ async function modelPath(agentImage: string, figures: Array<[string, string]>): 
                 rounds[k].push(r);
             }
         }
-        for (const [k, target] of targets.entries()) figures.push([`${measure.what}: ${target.name}`, measure.show(rounds[k])]);
+        const [direct, litellm, door] = rounds.map(measure.show);
+        const over = measure.higherIsBetter
+            ? `${(direct.value / door.value).toFixed(1)}x slower`
+            : `+${(door.value - direct.value).toFixed(2)} ms`;
+        const doorShare = measure.higherIsBetter
+            ? `${(100 * (1 - door.value / litellm.value)).toFixed(0)}% fewer than LiteLLM alone`
+            : `+${(door.value - litellm.value).toFixed(2)} ms`;
+        figures.push([`model path: ${measure.what}`, `${direct.text} | ${litellm.text} | ${door.text} | ${over} | ${doorShare}`]);
     }
 }
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /**
  * probe.py in a throwaway container from the agent image that shares
@@ -100,11 +125,6 @@ async function namespaceProbe(image: string, container: string, keyVar: string, 
     } catch {
         throw new Error(`probe ${command} in ${container}'s namespace printed no JSON (exit ${r.code}): ${r.stdout}${r.stderr}`);
     }
-}
-
-function chunkRate(rounds: any[]): string {
-    const rates = rounds.map((r) => r.chunks_per_second).sort((a, b) => a - b);
-    return `${rates[Math.floor(rates.length / 2)]} chunks/s (median of ${rounds.length} rounds x ${rounds[0].streams} streams; rounds ${rates.join(", ")})`;
 }
 
 function merge(rounds: any[]): string {
@@ -134,6 +154,20 @@ async function main(): Promise<void> {
     figures.push(["realize from cold (images cached)", `${(realized / 1000).toFixed(1)} s to realize ${first.resources.length} resources, ${((Date.now() - t) / 1000).toFixed(1)} s until the agent is healthy`]);
     const agentImage = first.resources.find((r) => r.name === "secureclaw-agent-image")!.outputs.repoDigest as string;
 
+    const onlyModel = process.env.SECURECLAW_BENCH_ONLY === "model";
+    if (onlyModel) await modelPath(agentImage, figures);
+    else await restOfBench(m, agentImage, up, figures);
+
+    console.log("\nSecureClaw e2e benchmark (vLLM is a stand-in: no GPU, no model time)\n");
+    for (const [what, value] of figures) console.log(`  ${what.padEnd(52)} ${value}`);
+    if (process.env.SECURECLAW_E2E_KEEP !== "1") {
+        await destroy(STACK, { purgeRetained: true, hooks: destroyHooks() });
+        await teardownE2E();
+    }
+}
+
+/** Everything after the first realize but the end: the proxy, the model path, an allowlist change, memory. */
+async function restOfBench(m: ReturnType<typeof materials>, agentImage: string, up: (paths?: Record<string, unknown>) => Promise<unknown>, figures: Array<[string, string]>): Promise<void> {
     const viaProxy: any[] = [];
     const direct: any[] = [];
     for (let i = 0; i < ROUNDS; i++) {
@@ -145,7 +179,7 @@ async function main(): Promise<void> {
 
     await modelPath(agentImage, figures);
 
-    t = Date.now();
+    let t = Date.now();
     await up({ "egress.allowlist": ["api.telegram.org", "relay.e2e.test"], "egress.pinnedHosts": { "api.telegram.org": TELEGRAM_IP, "relay.e2e.test": TELEGRAM_IP } });
     const rerun = Date.now() - t;
     await waitFor("new name allowed", async () => (await probe(AGENT, "connect", ["relay.e2e.test", "443"])).code === 200 || undefined, 60_000, 200);
@@ -175,13 +209,6 @@ async function main(): Promise<void> {
         figures.push(["marginal memory of one more agent (idle, healthy)", `${memoryMiB(extra).toFixed(0)} MiB`]);
     } finally {
         await sh("docker", ["rm", "-f", "-v", extra]);
-    }
-
-    console.log("\nSecureClaw e2e benchmark (vLLM is a stand-in: no GPU, no model time)\n");
-    for (const [what, value] of figures) console.log(`  ${what.padEnd(52)} ${value}`);
-    if (process.env.SECURECLAW_E2E_KEEP !== "1") {
-        await destroy(STACK, { purgeRetained: true, hooks: destroyHooks() });
-        await teardownE2E();
     }
 }
 
