@@ -102,7 +102,7 @@ async function modelPath(agentImage: string, figures: Array<[string, string]>): 
             ? `${(direct.value / door.value).toFixed(1)}x slower`
             : `+${(door.value - direct.value).toFixed(2)} ms`;
         const doorShare = measure.higherIsBetter
-            ? `${(100 * (1 - door.value / litellm.value)).toFixed(0)}% fewer than LiteLLM alone`
+            ? `${(100 * door.value / litellm.value).toFixed(0)}% of LiteLLM alone`
             : `+${(door.value - litellm.value).toFixed(2)} ms`;
         figures.push([`model path: ${measure.what}`, `${direct.text} | ${litellm.text} | ${door.text} | ${over} | ${doorShare}`]);
     }
