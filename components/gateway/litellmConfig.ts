@@ -1,6 +1,6 @@
 /**
- * Renders the model gateway's (LiteLLM proxy) config.yaml, its logging
- * config and its command line. Pure.
+ * Renders the model gateway's (LiteLLM proxy) config.yaml and its command
+ * line. Pure.
  *
  * The gateway is the agent's only way to a model, so the file is written to
  * leave it no other: one deployment (the stack's vLLM), no wildcard routes,
@@ -18,7 +18,6 @@ import { GATEWAY } from "../../policy/contract/contract";
 export const MASTER_KEY_ENV = "LITELLM_MASTER_KEY";
 export const VLLM_KEY_ENV = "VLLM_API_KEY";
 export const CONFIG_FILE = "config.yaml";
-export const LOG_CONFIG_FILE = "logging.json";
 
 /**
  * Uvicorn worker processes. Speed: one worker is one Python thread of work
@@ -91,32 +90,16 @@ export function renderLiteLLMConfig(input: LiteLLMConfigInput): string {
 }
 
 /**
- * Python logging config for uvicorn (--log_config). Speed: no access log, a
- * line per request written under the GIL (5% of LiteLLM's CPU at 8 calls at
- * once); the door logs every call in its usage log. Warnings and errors stay.
+ * LiteLLM's command line (after the image's entrypoint). Uvicorn's access
+ * log stays on, though a line per request is ~5% of LiteLLM's CPU: it is the
+ * witness of what reached LiteLLM (the e2e suite checks that nothing the
+ * door refuses does).
  */
-export function renderLiteLLMLogConfig(): string {
-    const config = {
-        version: 1,
-        disable_existing_loggers: false,
-        formatters: { plain: { format: "%(asctime)s %(levelname)s %(name)s: %(message)s" } },
-        handlers: { stderr: { class: "logging.StreamHandler", formatter: "plain", stream: "ext://sys.stderr" } },
-        loggers: {
-            uvicorn: { handlers: ["stderr"], level: "WARNING", propagate: false },
-            "uvicorn.error": { level: "WARNING" },
-            "uvicorn.access": { handlers: [], level: "WARNING", propagate: false },
-        },
-    };
-    return `${JSON.stringify(config, null, 2)}\n`;
-}
-
-/** LiteLLM's command line (after the image's entrypoint). */
 export function litellmCommand(configDir: string, port: number): string[] {
     return [
         "--config", `${configDir}/${CONFIG_FILE}`,
         "--port", String(port),
         "--num_workers", String(LITELLM_WORKERS),
-        "--log_config", `${configDir}/${LOG_CONFIG_FILE}`,
         "--keepalive_timeout", String(LITELLM_KEEPALIVE_SECONDS),
     ];
 }

@@ -9,7 +9,7 @@ import { healthcheck } from "../shared/healthcheck";
 import { buildRepoImage, pinnedImage } from "../shared/images";
 import { labels } from "../shared/labels";
 import { startUnderPidsLimit, STARTED_UNDER_PIDS_LIMIT } from "../shared/startUnderPidsLimit";
-import { CONFIG_FILE, litellmCommand, LOG_CONFIG_FILE, MASTER_KEY_ENV, renderLiteLLMConfig, renderLiteLLMLogConfig, VLLM_KEY_ENV } from "./litellmConfig";
+import { CONFIG_FILE, litellmCommand, MASTER_KEY_ENV, renderLiteLLMConfig, VLLM_KEY_ENV } from "./litellmConfig";
 
 export interface ModelGatewayArgs {
     /** Prefix of Docker object names, `secureclaw-<stack>`. */
@@ -69,9 +69,6 @@ export class ModelGateway extends pulumi.ComponentResource {
                     requestTimeoutSeconds: args.requestTimeoutSeconds,
                     maxOutputTokens: args.maxOutputTokens,
                 }),
-            }, {
-                path: LOG_CONFIG_FILE,
-                content: renderLiteLLMLogConfig(),
             }],
         }, { parent: this });
 
