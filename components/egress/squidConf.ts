@@ -16,6 +16,13 @@ import { PROXY } from "../../policy/contract/contract";
  *     special destinations, so an allowlisted name that resolves to an
  *     internal address (DNS rebinding) can't reach the host or the LAN;
  *  5. allow what is left (allowlisted, public, port 443); refuse all else.
+ * The Telegram relay has its own rule, matched on its source: the relay
+ * network (its own subnet, which only the relay and the proxy join; the
+ * agent can't send from it, whatever it does on the enclave) reaches the
+ * Telegram API host and nothing else, and no other source reaches that host
+ * (the validator also keeps it off the allowlist). Why a network and not a
+ * fixed enclave address: a source on a bridge the agent is not on can't be
+ * borrowed by the agent, and it needs no address bookkeeping.
  */
 
 export interface SquidConfInput {
@@ -23,6 +30,8 @@ export interface SquidConfInput {
     pinnedHosts: Record<string, string>;
     /** Most simultaneous connections one client may hold. */
     maxConnectionsPerClient: number;
+    /** The Telegram relay: its network's subnet, and the one host it may reach. */
+    relay?: { sourceSubnet: string; destination: string };
 }
 
 /** Destinations no allowlisted name may resolve to. IPv6 is off on the enclave, but rules cover it anyway. */
@@ -48,15 +57,19 @@ export function renderSquidConf(input: SquidConfInput): string {
         ...(pinnedNames.length > 0 ? [`acl pinned dstdomain -n ${pinnedNames.join(" ")}`] : []),
         `acl special_destination dst ${SPECIAL_DESTINATIONS.join(" ")}`,
         `acl per_client_connections maxconn ${input.maxConnectionsPerClient}`,
+        ...(input.relay ? [`acl relay_source src ${input.relay.sourceSubnet}`, `acl relay_destination dstdomain -n ${input.relay.destination}`] : []),
         "",
         "http_access deny manager",
         "http_access deny !CONNECT",
         "http_access deny !tls_port",
-        "http_access deny !allowlist",
+        ...(input.relay
+            ? ["http_access deny relay_source !relay_destination", "http_access deny relay_destination !relay_source", "http_access deny !allowlist !relay_destination"]
+            : ["http_access deny !allowlist"]),
         "http_access deny per_client_connections",
         ...(pinnedNames.length > 0 ? ["http_access allow pinned"] : []),
         "http_access deny special_destination",
         "http_access allow allowlist",
+        ...(input.relay ? ["http_access allow relay_destination"] : []),
         "http_access deny all",
         "",
         "# Nothing is cached or forwarded to a peer; no ICP, HTCP or SNMP.",

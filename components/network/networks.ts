@@ -15,6 +15,8 @@ export interface NetworksArgs {
     gatewaySubnet: string;
     /** IPv4 subnet of the model network; omit when vLLM is not on this host. */
     modelSubnet?: string;
+    /** IPv4 subnet of the relay network (Telegram relay to proxy); omit without a relay. */
+    relaySubnet?: string;
 }
 
 /**
@@ -28,6 +30,7 @@ export class Networks extends pulumi.ComponentResource {
     public readonly egress: docker.Network;
     public readonly gateway: docker.Network;
     public readonly model?: docker.Network;
+    public readonly relay?: docker.Network;
     /** An enclave address Docker never assigns; the agent's DNS upstream (see AgentBox). */
     public readonly enclaveUnassignedAddress: string;
 
@@ -53,7 +56,9 @@ export class Networks extends pulumi.ComponentResource {
         // Why its own network: LiteLLM holds the master key and must not be on the agent's network.
         this.gateway = network("gateway", { subnet: args.gatewaySubnet }, true);
         if (args.modelSubnet) this.model = network("model", { subnet: args.modelSubnet }, true);
+        // Why its own network: the proxy tells the relay by this source, which the agent can't take.
+        if (args.relaySubnet) this.relay = network("relay", { subnet: args.relaySubnet }, true);
 
-        this.registerOutputs({ enclave: this.enclave.name, egress: this.egress.name, gateway: this.gateway.name, model: this.model?.name });
+        this.registerOutputs({ enclave: this.enclave.name, egress: this.egress.name, gateway: this.gateway.name, model: this.model?.name, relay: this.relay?.name });
     }
 }

@@ -36,7 +36,7 @@ export const NAMES = {
     hfCache: `${PREFIX}-hf-cache`,
 };
 
-export const ALLOWLIST = ["api.telegram.org", ".github.com", "pypi.org", "files.pythonhosted.org"].join("\n") + "\n";
+export const ALLOWLIST = [".github.com", "pypi.org", "files.pythonhosted.org"].join("\n") + "\n";
 
 const HARDENED = {
     capabilities: { drops: ["ALL"] },
