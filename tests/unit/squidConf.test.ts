@@ -5,6 +5,7 @@ const accessRules = (conf: string) => conf.split("\n").filter((l) => l.startsWit
 describe("renderSquidConf", () => {
     const plain = renderSquidConf({ pinnedHosts: {}, maxConnectionsPerClient: 64 });
     const pinned = renderSquidConf({ pinnedHosts: { "api.telegram.org": "10.89.1.50", "a.example.com": "10.89.1.51" }, maxConnectionsPerClient: 64 });
+    const relay = renderSquidConf({ pinnedHosts: { "api.telegram.org": "10.89.1.50" }, maxConnectionsPerClient: 64, relay: { sourceSubnet: "10.89.4.0/24", destination: "api.telegram.org" } });
 
     test.each<[string, string, string[]]>([
         ["without pinned names", plain, [
@@ -26,6 +27,20 @@ describe("renderSquidConf", () => {
             "http_access allow pinned",
             "http_access deny special_destination",
             "http_access allow allowlist",
+            "http_access deny all",
+        ]],
+        ["with the Telegram relay (its network reaches the API host and nothing else; nobody else reaches that host)", relay, [
+            "http_access deny manager",
+            "http_access deny !CONNECT",
+            "http_access deny !tls_port",
+            "http_access deny relay_source !relay_destination",
+            "http_access deny relay_destination !relay_source",
+            "http_access deny !allowlist !relay_destination",
+            "http_access deny per_client_connections",
+            "http_access allow pinned",
+            "http_access deny special_destination",
+            "http_access allow allowlist",
+            "http_access allow relay_destination",
             "http_access deny all",
         ]],
     ])("access rules come in the designed order %s", (_title, conf, expected) => {
@@ -56,6 +71,12 @@ describe("renderSquidConf", () => {
     test("pinned names are matched without DNS (dstdomain -n) and sorted", () => {
         expect(pinned).toMatch(/^acl pinned dstdomain -n a\.example\.com api\.telegram\.org$/m);
         expect(plain).not.toMatch(/acl pinned/);
+    });
+
+    test("the relay is known by its network's subnet, its destination by name without DNS", () => {
+        expect(relay).toMatch(/^acl relay_source src 10\.89\.4\.0\/24$/m);
+        expect(relay).toMatch(/^acl relay_destination dstdomain -n api\.telegram\.org$/m);
+        expect(plain).not.toMatch(/relay_/);
     });
 
     test("exactly one http_port and no ssl-bump or intercept mode", () => {

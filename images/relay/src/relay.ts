@@ -78,18 +78,25 @@ export class Relay {
         const bot = BOT_TARGET.exec(target);
         const file = bot ? null : FILE_TARGET.exec(target);
         const line: AuditLine = { source: "unknown", destination: this.settings.upstream.hostname, decision: "deny", reason: "", bytes: 0, method: bot?.[2] ?? (file ? "file" : "unknown") };
+        // The line is written before the answer leaves, so whoever saw the answer finds the line.
+        let logged = false;
+        const log = () => {
+            if (!logged) this.audit.write(line);
+            logged = true;
+        };
         try {
             if (!bot && !file) throw new Refusal(404, "unknown-target", "Not Found: the relay serves /bot<token>/<method> and /file/bot<token>/<path> only, without a query");
             const agent = this.identities.identify((bot ?? file)![1]);
             if (agent === undefined) throw new Refusal(401, "bad-credential", "Unauthorized: not this agent's relay credential");
             line.source = agent;
             const policy = this.policies.get(agent)!;
-            if (file) await this.download(file[2], req, res, line);
-            else await this.call(bot![2], policy, req, res, line);
+            if (file) await this.download(file[2], req, res, line, log);
+            else await this.call(bot![2], policy, req, res, line, log);
         } catch (e) {
             const refusal = e instanceof Refusal ? e : new Refusal(502, "upstream-unreachable", `Bad Gateway: the relay could not reach Telegram (${(e as Error).message})`);
             line.decision = "deny";
             line.reason = refusal.reason;
+            log();
             if (!res.headersSent) {
                 send(res, refusal.status, {
                     ok: false,
@@ -99,10 +106,10 @@ export class Relay {
                 }, req.readableEnded ? {} : { connection: "close" });
             } else res.destroy();
         }
-        this.audit.write(line);
+        log();
     }
 
-    private async call(method: string, policy: AgentPolicy, req: IncomingMessage, res: ServerResponse, line: AuditLine): Promise<void> {
+    private async call(method: string, policy: AgentPolicy, req: IncomingMessage, res: ServerResponse, line: AuditLine, log: () => void): Promise<void> {
         const rule: MethodRule | undefined = Object.hasOwn(METHODS, method) ? METHODS[method] : undefined;
         if (rule === undefined) throw new Refusal(403, "method-not-allowed", `Forbidden: ${method} is not a method this relay forwards`);
         if (req.method !== "POST" && req.method !== "GET") throw new Refusal(405, "http-method-not-allowed", "Method Not Allowed: GET or POST");
@@ -123,6 +130,7 @@ export class Relay {
         if (rule.kind === "local") {
             line.decision = "allow";
             line.reason = "answered-by-relay";
+            log();
             send(res, 200, { ok: true, result: true });
             return;
         }
@@ -140,6 +148,7 @@ export class Relay {
         line.decision = "allow";
         line.reason = "forwarded";
         line.bytes = raw.length + body.length;
+        log();
         res.writeHead(answer.status, { "content-type": "application/json", "content-length": body.length, "cache-control": "no-store" });
         res.end(body);
     }
@@ -160,7 +169,7 @@ export class Relay {
         }
     }
 
-    private async download(path: string, req: IncomingMessage, res: ServerResponse, line: AuditLine): Promise<void> {
+    private async download(path: string, req: IncomingMessage, res: ServerResponse, line: AuditLine, log: () => void): Promise<void> {
         if (req.method !== "GET") throw new Refusal(405, "http-method-not-allowed", "Method Not Allowed: GET");
         const upstream = await this.open(`/file/bot${this.botToken}/${path}`, "GET", undefined, undefined);
         const length = Number(upstream.headers["content-length"] ?? NaN);
@@ -174,9 +183,10 @@ export class Relay {
             if (line.bytes > length) break;
             res.write(chunk);
         }
-        res.end();
         line.decision = "allow";
         line.reason = "forwarded";
+        log();
+        res.end();
     }
 
     /** Sliding 60 s window of writes per agent. */
