@@ -161,6 +161,9 @@ describe("the Telegram relay in front of the Bot API", () => {
         expect(await call(relay.port, `/file/bot${AGENT}/documents/small.bin`)).toEqual({ status: 200, body: { bytes: 100 } });
         const big = multipart([["chat_id", OWNER]], MAX_FILE + 1);
         expect((await call(relay.port, `/bot${AGENT}/sendDocument`, big.body, big.type)).status).toBe(413);
+        // Far larger than a socket buffer: the client still reads the 413 (the relay drains the body), not a reset.
+        const huge = multipart([["chat_id", OWNER]], 8 << 20);
+        expect((await call(relay.port, `/bot${AGENT}/sendDocument`, huge.body, huge.type)).status).toBe(413);
         const small = multipart([["chat_id", OWNER]], 100);
         expect((await call(relay.port, `/bot${AGENT}/sendDocument`, small.body, small.type)).status).toBe(200);
         expect(seen("sendDocument").length).toBe(1);

@@ -18,6 +18,8 @@ import type { TunnelAgent } from "./upstream.ts";
 const BOT_TARGET = /^\/bot([^/?#]{1,256})\/([A-Za-z]{1,64})$/;
 const FILE_TARGET = /^\/file\/bot([^/?#]{1,256})\/((?:[A-Za-z0-9_-]+\/)*[A-Za-z0-9_.-]+)$/;
 const ANSWER_BYTES = 16 * 1024 * 1024;
+/** Past this a refused body is not read to its end: the connection is cut. */
+const DRAIN_BYTES = 64 * 1024 * 1024;
 const UPSTREAM_TIMEOUT_MS = 75_000;
 const MINUTE_MS = 60_000;
 
@@ -239,20 +241,28 @@ function chatOf(rule: MethodRule, params: Params): string | undefined {
     return value === undefined || value === null ? undefined : String(value);
 }
 
+/**
+ * Reads a body up to `cap`. A larger one is refused, but read to its end
+ * first (discarded, up to DRAIN_BYTES) so the client, still sending, gets the
+ * 413 rather than a reset; past DRAIN_BYTES the connection is cut.
+ */
 function readBody(stream: IncomingMessage, cap: number): Promise<Buffer> {
-    const declared = Number(stream.headers["content-length"] ?? 0);
-    if (declared > cap) return Promise.reject(new Refusal(413, "too-large", `Request Entity Too Large: over the relay's cap of ${cap} bytes`));
+    const tooLarge = () => new Refusal(413, "too-large", `Request Entity Too Large: over the relay's cap of ${cap} bytes`);
+    if (Number(stream.headers["content-length"] ?? 0) > DRAIN_BYTES) {
+        stream.destroy();
+        return Promise.reject(tooLarge());
+    }
     return new Promise((resolve, reject) => {
         const chunks: Buffer[] = [];
         let size = 0;
         stream.on("data", (chunk: Buffer) => {
             size += chunk.length;
-            if (size > cap) {
+            if (size > DRAIN_BYTES) {
                 stream.destroy();
-                reject(new Refusal(413, "too-large", `Request Entity Too Large: over the relay's cap of ${cap} bytes`));
-            } else chunks.push(chunk);
+                reject(tooLarge());
+            } else if (size <= cap) chunks.push(chunk);
         });
-        stream.once("end", () => resolve(Buffer.concat(chunks)));
+        stream.once("end", () => (size > cap ? reject(tooLarge()) : resolve(Buffer.concat(chunks))));
         stream.once("error", reject);
     });
 }
