@@ -648,10 +648,18 @@ Promise.all([tcp, name]).then(([t, n]) => console.log(JSON.stringify({ tcp: t, l
                 // The longest line of the SSH private key's body: unique to that key.
                 sshPrivateKey: sshKeyLines.sort((a, b) => b.length - a.length)[0],
             };
-            const scan = await scanAgentForSecrets(AGENT, values);
-            tally.notes.push(`secret scan: ${Object.keys(values).length} secrets, ${scan.files} files (${Math.round(scan.bytes / 1048576)} MiB) readable by the agent user, ${scan.findings.length} finding(s)`);
+            // The agent's own credentials are allowed, and must be found: proof that the scan sees its environment.
+            const own = { doorCredential: doorCredential(E2E_SECRETS.gatewayMasterKey, DOOR_AGENT), relayCredential: AGENT_RELAY_TOKEN };
+            const scan = await scanAgentForSecrets(AGENT, { ...values, ...own });
+            const secretFindings = scan.findings.filter((f) => !(f.secret in own));
+            tally.notes.push(`secret scan: ${Object.keys(values).length} secrets, ${scan.files} files (${Math.round(scan.bytes / 1048576)} MiB) readable by the agent user, ${secretFindings.length} finding(s)`);
             expect(scan.files).toBeGreaterThan(1000);
-            expect(scan.findings).toEqual([]);
+            expect(secretFindings).toEqual([]);
+            for (const name of Object.keys(own)) {
+                const where = scan.findings.filter((f) => f.secret === name && f.form === "plain").map((f) => f.where);
+                expect(where).toContain("env");
+                expect(where.some((w) => /^\/proc\/\d+\/environ$/.test(w))).toBe(true);
+            }
         }, 10 * MINUTE);
     });
 
