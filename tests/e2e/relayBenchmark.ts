@@ -41,8 +41,9 @@ class Tunnel extends https.Agent {
 const agent = mode === "relay" ? new http.Agent({ keepAlive: true, maxSockets: 1 }) : new Tunnel({ keepAlive: true, maxSockets: 1 });
 const once = () => new Promise((resolve, reject) => {
   const start = process.hrtime.bigint();
-  const opts = mode === "relay" ? new URL(relayRoot + "/bot" + token + "/getMe") : { host: "relay.e2e.test", port: 443, path: "/bot1:bench/getMe" };
-  const req = (mode === "relay" ? http : https).request(opts, { method: "POST", agent, headers: { "content-type": "application/json", "content-length": 2 } }, (res) => {
+  const root = new URL(relayRoot);
+  const target = mode === "relay" ? { host: root.hostname, port: Number(root.port), path: "/bot" + token + "/getMe" } : { host: "relay.e2e.test", port: 443, path: "/bot1:bench/getMe" };
+  const req = (mode === "relay" ? http : https).request({ ...target, method: "POST", agent, headers: { "content-type": "application/json", "content-length": 2 } }, (res) => {
     res.resume(); res.on("end", () => res.statusCode === 200 ? resolve(Number(process.hrtime.bigint() - start) / 1e6) : reject(new Error("status " + res.statusCode)));
   });
   req.on("error", reject); req.end("{}");
@@ -71,10 +72,20 @@ async function main(): Promise<void> {
     buildStandinImages();
     const m = materials();
     const secrets = { ...E2E_SECRETS, sshPrivateKey: m.sshPrivateKey };
-    if (process.env.SECURECLAW_E2E_KEEP_UP !== "1") await cleanE2E();
-    await realize(STACK, e2eConfig(m), secrets, standinHooks(m));
-    await waitFor("agent healthy", async () => health(AGENT) === "healthy" || undefined, 180_000, 500);
+    await cleanE2E();
+    try {
+        await realize(STACK, e2eConfig(m), secrets, standinHooks(m));
+        await waitFor("agent healthy", async () => health(AGENT) === "healthy" || undefined, 180_000, 500);
+        await rounds();
+    } finally {
+        if (process.env.SECURECLAW_E2E_KEEP !== "1") {
+            await destroy(STACK, { purgeRetained: true, hooks: destroyHooks() });
+            await teardownE2E();
+        }
+    }
+}
 
+async function rounds(): Promise<void> {
     const relay: number[] = [], proxy: number[] = [], relay95: number[] = [], proxy95: number[] = [];
     for (let i = 0; i < ROUNDS; i++) {
         const a = await measure("proxy");
@@ -85,10 +96,6 @@ async function main(): Promise<void> {
     console.log(`  proxy path alone (baseline)   p50 ${median(proxy)} ms, p95 ${median(proxy95)} ms (median of ${ROUNDS} rounds x ${PER_ROUND}; p50 by round ${proxy.join(", ")})`);
     console.log(`  through the relay             p50 ${median(relay)} ms, p95 ${median(relay95)} ms (median of ${ROUNDS} rounds x ${PER_ROUND}; p50 by round ${relay.join(", ")})`);
     console.log(`  added by the relay            p50 +${(median(relay) - median(proxy)).toFixed(2)} ms (target <= 5 ms)`);
-    if (process.env.SECURECLAW_E2E_KEEP !== "1") {
-        await destroy(STACK, { purgeRetained: true, hooks: destroyHooks() });
-        await teardownE2E();
-    }
 }
 
 main().catch((err) => {
