@@ -1,11 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Secrets } from "../config/load";
-import { StackConfig } from "../config/schema";
+import { StackConfig, telegramApiHost } from "../config/schema";
 import { DOOR, GATEWAY } from "../policy/contract/contract";
 import { AgentBox } from "./agent/agentBox";
 import { ModelDoor } from "./door/modelDoor";
 import { EgressProxy } from "./egress/egressProxy";
 import { ModelGateway } from "./gateway/modelGateway";
+import { TelegramRelay } from "./relay/telegramRelay";
 import { Networks } from "./network/networks";
 import { placeVllm } from "./vllm/placeVllm";
 
@@ -32,6 +33,8 @@ export class SecureClawEnclave extends pulumi.ComponentResource {
     public readonly workspaceVolume: pulumi.Output<string>;
     public readonly egressLogVolume: pulumi.Output<string>;
     public readonly usageVolume: pulumi.Output<string>;
+    /** The Telegram relay's audit volume; undefined without Telegram. */
+    public readonly relayAuditVolume?: pulumi.Output<string>;
 
     constructor(name: string, args: SecureClawEnclaveArgs, opts?: pulumi.ComponentResourceOptions) {
         super("secureclaw:index:SecureClawEnclave", name, {}, opts);
@@ -44,7 +47,9 @@ export class SecureClawEnclave extends pulumi.ComponentResource {
             namePrefix,
             ...config.network,
             modelFixedAddresses: config.gpu.placement === "remote",
+            relaySubnet: config.telegram.enabled ? config.network.relaySubnet : undefined,
         }, child);
+        const telegram = config.telegram.enabled ? config.telegram : undefined;
 
         const proxy = new EgressProxy(`${name}-egress-proxy`, {
             namePrefix, repoRoot,
@@ -52,6 +57,7 @@ export class SecureClawEnclave extends pulumi.ComponentResource {
             pinnedHosts: config.egress.pinnedHosts,
             enclaveNetwork: networks.enclave.name,
             egressNetwork: networks.egress.name,
+            relay: telegram && { network: networks.relay!.name, sourceSubnet: config.network.relaySubnet, destination: telegramApiHost(telegram) },
         }, child);
 
         const vllm = placeVllm(`${name}-vllm`, config, secrets, networks, repoRoot, this);
@@ -82,6 +88,19 @@ export class SecureClawEnclave extends pulumi.ComponentResource {
             gatewayNetwork: networks.gateway.name,
         }, child);
 
+        // The bot token stays here; the agent gets a relay credential that is worthless anywhere else.
+        const relay = telegram && new TelegramRelay(`${name}-telegram-relay`, {
+            namePrefix, repoRoot,
+            agents: [{ name: DOOR.defaultAgent, allowFrom: telegram.allowFrom, sendsPerMinute: telegram.sendsPerMinute }],
+            botToken: requireBotToken(secrets),
+            upstream: telegram.apiRoot ?? `https://${telegramApiHost(telegram)}`,
+            maxFileBytes: telegram.maxFileBytes,
+            extraCaCertificates: config.agent.extraCaCertificates,
+            enclaveNetwork: networks.enclave.name,
+            relayNetwork: networks.relay!.name,
+            dnsSink: networks.enclaveUnassignedAddress,
+        }, child);
+
         const agent = new AgentBox(`${name}-agent`, {
             namePrefix, repoRoot,
             agent: config.agent,
@@ -92,10 +111,11 @@ export class SecureClawEnclave extends pulumi.ComponentResource {
             proxyUrl: proxy.url,
             // Works at the door and nowhere else: not LiteLLM's key, not vLLM's.
             gatewayKey: door.credentialFor(DOOR.defaultAgent),
-            telegramBotToken: config.telegram.enabled ? secrets.telegramBotToken : undefined,
+            telegramRelayUrl: relay?.url,
+            telegramBotToken: relay?.credentialFor(DOOR.defaultAgent),
             enclaveNetwork: networks.enclave.name,
             dnsSink: networks.enclaveUnassignedAddress,
-            sidecars: [proxy.started, door.started, gateway.started],
+            sidecars: [proxy.started, door.started, gateway.started, ...(relay ? [relay.started] : [])],
         }, child);
 
         this.agentContainer = agent.container.name;
@@ -105,6 +125,7 @@ export class SecureClawEnclave extends pulumi.ComponentResource {
         this.workspaceVolume = agent.workspaceVolumeName;
         this.egressLogVolume = proxy.logVolumeName;
         this.usageVolume = door.usageVolumeName;
+        this.relayAuditVolume = relay?.auditVolumeName;
         this.registerOutputs({
             agentContainer: this.agentContainer,
             proxyContainer: this.proxyContainer,
@@ -114,8 +135,15 @@ export class SecureClawEnclave extends pulumi.ComponentResource {
             workspaceVolume: this.workspaceVolume,
             egressLogVolume: this.egressLogVolume,
             usageVolume: this.usageVolume,
+            relayAuditVolume: this.relayAuditVolume,
         });
     }
+}
+
+/** The bot token; the validator has already refused Telegram without it. */
+function requireBotToken(secrets: Secrets): pulumi.Input<string> {
+    if (secrets.telegramBotToken === undefined) throw new Error("secureclaw:telegramBotToken is required when telegram.enabled is true (the config validator should have said so)");
+    return secrets.telegramBotToken;
 }
 
 /** The secrets every stack needs; the validator has already refused a stack without them. */

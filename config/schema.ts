@@ -10,7 +10,7 @@
 import { cpusRoundTrip, dockerCpus } from "../components/shared/canonical";
 import { DEFAULT_DOOR_LIMITS } from "../components/door/doorSettings";
 import { z } from "zod";
-import { allowlistCovers, checkAllowlistEntry, normalizeAllowlist } from "../policy/contract/allowlist";
+import { allowlistCovers, checkAllowlistEntry, normalizeAllowlist, RELAY_ONLY_HOSTS, relayOnlyHostOpenedBy, relayOnlyProblem } from "../policy/contract/allowlist";
 import { addProblem, fields, flag, list, numberIn, onceValid, section, shown, text } from "./fields";
 import { cidrsOverlap, freeSubnet, parseCidr } from "./net";
 import { MODEL_PRESETS, MODEL_SIZES, ModelPreset, ModelSize } from "./presets";
@@ -47,7 +47,7 @@ export interface SecretPresence {
 /** Defaults that examples repeat; the rest sit where the schema declares them. */
 export const DEFAULTS = {
     vllmImage: "vllm/vllm-openai:v0.11.0",
-    network: { enclaveSubnet: "10.89.0.0/24", egressSubnet: "10.89.1.0/24", modelSubnet: "10.89.2.0/24", gatewaySubnet: "10.89.3.0/24" },
+    network: { enclaveSubnet: "10.89.0.0/24", egressSubnet: "10.89.1.0/24", modelSubnet: "10.89.2.0/24", gatewaySubnet: "10.89.3.0/24", relaySubnet: "10.89.4.0/24" },
 } as const;
 
 // ---- model ------------------------------------------------------------------
@@ -248,13 +248,17 @@ export const EgressSection = section(
 )
     .superRefine(({ allowlist, pinnedHosts }, ctx) => {
         const allowed = normalizeAllowlist(allowlist);
+        allowlist.forEach((entry, i) => {
+            const host = relayOnlyHostOpenedBy(entry);
+            if (host !== undefined) addProblem(ctx, ["allowlist", i], relayOnlyProblem(host), { exampleKey: "telegram.enabled", example: "true" });
+        });
         for (const name of Object.keys(pinnedHosts)) {
             const check = checkAllowlistEntry(name);
             if (!check.ok || check.entry.startsWith(".")) {
                 addProblem(ctx, ["pinnedHosts", name], "must be keyed by a full host name", { exampleKey: 'egress.pinnedHosts["api.telegram.org"]' });
-            } else if (!allowlistCovers(allowed, check.entry)) {
+            } else if (!allowlistCovers(allowed, check.entry) && !RELAY_ONLY_HOSTS.includes(check.entry)) {
                 // The next index after what the user wrote, so the example adds rather than replaces.
-                addProblem(ctx, ["pinnedHosts", name], `pins ${check.entry}, which egress.allowlist does not allow; pinning never widens the allowlist`, {
+                addProblem(ctx, ["pinnedHosts", name], `pins ${check.entry}, which egress.allowlist does not allow (and the Telegram relay does not call); pinning never widens the allowlist`, {
                     exampleKey: `egress.allowlist[${allowlist.length}]`,
                     example: check.entry,
                 });
@@ -280,9 +284,16 @@ export type TelegramConfig =
           enabled: true;
           /** Numeric Telegram user IDs allowed to talk to the agent. */
           allowFrom: string[];
-          /** Bot API root, when not https://api.telegram.org (a relay or a test server). */
+          /** Bot API root the relay calls, when not https://api.telegram.org. */
           apiRoot?: string;
+          /** Writes (sends, edits, chat actions) the relay admits from the agent in any 60 s. */
+          sendsPerMinute: number;
+          /** Largest file the relay uploads or downloads for the agent. */
+          maxFileBytes: number;
       };
+
+/** Telegram's own ceilings: about 30 messages a second per bot; 20 MB downloads and 50 MB uploads for a bot. */
+export const RELAY_DEFAULTS = { sendsPerMinute: 60, maxFileBytes: 20 * 1024 * 1024 } as const;
 
 /** `secureclaw:telegram`: the channel, who may use it, and an optional relay. */
 export const TelegramSection = section(
@@ -290,8 +301,12 @@ export const TelegramSection = section(
         enabled: flag().default(false),
         /** Numeric Telegram user IDs allowed to talk to the agent. */
         allowFrom: list(values.telegramUserId).default([]),
-        /** Bot API root, when not https://api.telegram.org (a relay or a test server). */
+        /** Bot API root the relay calls, when not https://api.telegram.org (a test server). */
         apiRoot: text(values.apiRoot).transform(values.withoutTrailingSlashes).optional(),
+        /** Writes the relay admits from the agent in any 60 s. */
+        sendsPerMinute: numberIn(1, 1800, { integer: true }).default(RELAY_DEFAULTS.sendsPerMinute),
+        /** Largest file the relay moves either way (Telegram's bot upload ceiling is 50 MB). */
+        maxFileBytes: numberIn(1024, 50 * 1024 * 1024, { integer: true }).default(RELAY_DEFAULTS.maxFileBytes),
     }),
 )
     .superRefine((telegram, ctx) => {
@@ -299,11 +314,11 @@ export const TelegramSection = section(
             addProblem(ctx, ["allowFrom"], "is empty, so nobody could talk to the agent; list the numeric user IDs allowed to (ask @userinfobot for yours)");
         }
     }, onceValid("enabled", "allowFrom"))
-    .transform(({ enabled, allowFrom, apiRoot }): TelegramConfig =>
-        enabled ? { enabled, allowFrom: [...new Set(allowFrom)], ...(apiRoot !== undefined ? { apiRoot } : {}) } : { enabled: false },
+    .transform(({ enabled, allowFrom, apiRoot, sendsPerMinute, maxFileBytes }): TelegramConfig =>
+        enabled ? { enabled, allowFrom: [...new Set(allowFrom)], ...(apiRoot !== undefined ? { apiRoot } : {}), sendsPerMinute, maxFileBytes } : { enabled: false },
     );
 
-/** The host the Telegram channel connects to, which the allowlist must allow. */
+/** The host the Telegram relay connects to (through the proxy, on its own rule); never on the agent's allowlist. */
 export function telegramApiHost(telegram: TelegramConfig & { enabled: true }): string {
     return telegram.apiRoot === undefined ? "api.telegram.org" : new URL(telegram.apiRoot).hostname.replace(/\.$/, "");
 }
@@ -364,7 +379,7 @@ export const ImagesSection = section(
 /** The validated images section. */
 export type ImagesConfig = z.output<typeof ImagesSection>;
 
-const SUBNETS = ["enclaveSubnet", "egressSubnet", "modelSubnet", "gatewaySubnet"] as const;
+const SUBNETS = ["enclaveSubnet", "egressSubnet", "modelSubnet", "gatewaySubnet", "relaySubnet"] as const;
 
 /** `secureclaw:network`: the Docker subnets, private and apart. */
 export const NetworkSection = section(
@@ -377,6 +392,8 @@ export const NetworkSection = section(
         modelSubnet: text(values.privateSubnet).default(DEFAULTS.network.modelSubnet),
         /** IPv4 subnet of the network joining the door to LiteLLM (nothing else joins it). */
         gatewaySubnet: text(values.privateSubnet).default(DEFAULTS.network.gatewaySubnet),
+        /** IPv4 subnet of the network joining the Telegram relay to the proxy (nothing else joins it). */
+        relaySubnet: text(values.privateSubnet).default(DEFAULTS.network.relaySubnet),
     }),
 ).superRefine((network, ctx) => {
     const cidrs = SUBNETS.map((field) => parseCidr(network[field])!);

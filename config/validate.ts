@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { allowlistCovers } from "../policy/contract/allowlist";
+import { allowlistCovers, RELAY_ONLY_HOSTS, relayOnlyProblem } from "../policy/contract/allowlist";
 import { exampleFor, NAMESPACE } from "./examples";
 import { flag } from "./fields";
 import { ConfigError, ConfigProblem, fullKey, problemsFromIssues } from "./problems";
@@ -89,18 +89,16 @@ function tensorParallelProblems(model: ModelConfig, gpu: GpuConfig): ConfigProbl
     }];
 }
 
-/** The proxy must let the Telegram channel reach its API host. */
-function telegramReachProblems(telegram: TelegramConfig, egress: EgressConfig, rawAllowlist: unknown): ConfigProblem[] {
+/**
+ * Only the relay reaches the Telegram API host; the agent's allowlist must not
+ * open it (api.telegram.org itself is refused by the egress section, for
+ * every stack; this covers a test server named by telegram.apiRoot).
+ */
+function telegramRelayOnlyProblems(telegram: TelegramConfig, egress: EgressConfig): ConfigProblem[] {
     if (!telegram.enabled) return [];
     const host = telegramApiHost(telegram);
-    if (allowlistCovers(egress.allowlist, host)) return [];
-    // The next index after what the user wrote, so the example adds rather than replaces.
-    const next = Array.isArray(rawAllowlist) ? rawAllowlist.length : 0;
-    return [{
-        key: fullKey("egress.allowlist"),
-        problem: `does not allow ${host}, so the Telegram channel could never connect`,
-        example: exampleFor(`egress.allowlist[${next}]`, { value: host }),
-    }];
+    if (RELAY_ONLY_HOSTS.includes(host) || !allowlistCovers(egress.allowlist, host)) return [];
+    return [{ key: fullKey("egress.allowlist"), problem: relayOnlyProblem(host), example: exampleFor("telegram.enabled", { value: "true" }) }];
 }
 
 /** The door reserves max_tokens against the per-minute budget, so a budget below one answer refuses every request. */
@@ -140,7 +138,7 @@ export function validateConfig(stack: string, raw: RawConfig, secrets: SecretPre
     const network = parse("network", NetworkSection);
     if (model && gpu) problems.push(...tensorParallelProblems(model, gpu));
     if (model && agent) problems.push(...tokenBudgetProblems(model, agent));
-    if (telegram && egress) problems.push(...telegramReachProblems(telegram, egress, rawField(raw.egress, "allowlist")));
+    if (telegram && egress) problems.push(...telegramRelayOnlyProblems(telegram, egress));
 
     if (problems.length > 0 || !model || !gpu || !egress || !telegram || !agent || !gateway || !images || !network) {
         throw new ConfigError(problems);

@@ -2,7 +2,7 @@
 # build-images.sh — build SecureClaw's local images (and the e2e GPU-host
 # stand-in) with BuildKit, after making sure the base images exist.
 #
-# Usage: scripts/build-images.sh [--no-cache] [squid|agent|door|litellm|model-link|gpu-host|all]...
+# Usage: scripts/build-images.sh [--no-cache] [squid|agent|door|relay|litellm|model-link|gpu-host|all]...
 #
 #   SECURECLAW_TAG       tag for every image (default: local)
 #   SECURECLAW_BUILD_CA  path of a CA bundle to trust *during the build only*
@@ -21,18 +21,19 @@ TARGETS=()
 for arg in "$@"; do
   case "$arg" in
     --no-cache) NO_CACHE=(--no-cache) ;;
-    squid|agent|door|litellm|model-link|gpu-host) TARGETS+=("$arg") ;;
-    all) TARGETS+=(squid agent door litellm model-link gpu-host) ;;
+    squid|agent|door|relay|litellm|model-link|gpu-host) TARGETS+=("$arg") ;;
+    all) TARGETS+=(squid agent door relay litellm model-link gpu-host) ;;
     -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "build-images: unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(squid agent door litellm model-link gpu-host)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(squid agent door relay litellm model-link gpu-host)
 
 declare -A CONTEXT=(
   [squid]="$ROOT/images/squid"
   [agent]="$ROOT/images/agent"
   [door]="$ROOT/images/door"
+  [relay]="$ROOT/images/relay"
   [litellm]="$ROOT/images/litellm"
   [model-link]="$ROOT/images/model-link"
   [gpu-host]="$ROOT/tests/e2e/images/gpu-host"
@@ -41,6 +42,7 @@ declare -A IMAGE=(
   [squid]="secureclaw/squid:$TAG"
   [agent]="secureclaw/agent:$TAG"
   [door]="secureclaw/door:$TAG"
+  [relay]="secureclaw/relay:$TAG"
   [litellm]="secureclaw/litellm:$TAG"
   [model-link]="secureclaw/model-link:$TAG"
   [gpu-host]="secureclaw-test/gpu-host:$TAG"

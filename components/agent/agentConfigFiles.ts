@@ -51,10 +51,15 @@ function openClawInput(s: AgentSettings): OpenClawConfigInput {
                   telegram: {
                       botTokenEnv: TELEGRAM_TOKEN_ENV,
                       allowFrom: s.telegram.allowFrom,
-                      proxyUrl: s.proxyUrl,
-                      ...(s.telegram.apiRoot ? { apiRoot: s.telegram.apiRoot } : {}),
+                      // The relay, on the enclave network: no proxy on the way (it holds the token and calls Telegram itself).
+                      apiRoot: relayUrl(s),
                   },
               }
             : {}),
     };
+}
+
+function relayUrl(s: AgentSettings): string {
+    if (s.telegramRelayUrl === undefined) throw new Error("agentConfigFiles: telegram is on but no relay URL was given");
+    return s.telegramRelayUrl;
 }

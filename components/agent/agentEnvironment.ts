@@ -5,14 +5,15 @@ import { AgentSettings, GATEWAY_KEY_ENV, TELEGRAM_TOKEN_ENV } from "./agentSetti
 export interface AgentSecrets {
     /** Key the agent presents to the gateway. */
     gatewayKey: string;
-    /** Telegram bot token; used only when the channel is enabled. */
+    /** The agent's relay credential, its channel's "bot token" (worthless but at the relay); used only when the channel is enabled. */
     telegramBotToken?: string;
 }
 
 /** The agent container's environment, `NAME=value` entries, secrets included. */
 export function agentEnvironment(s: AgentSettings, secrets: AgentSecrets): string[] {
     // Every outbound request goes through the proxy, except model calls to the gateway.
-    const noProxy = [new URL(s.gatewayUrl).hostname, "localhost", "127.0.0.1"].join(",");
+    // ... and Bot API calls to the Telegram relay, which sits on the enclave network too.
+    const noProxy = [new URL(s.gatewayUrl).hostname, ...(s.telegram.enabled && s.telegramRelayUrl ? [new URL(s.telegramRelayUrl).hostname] : []), "localhost", "127.0.0.1"].join(",");
     return [
         `${GATEWAY_KEY_ENV}=${secrets.gatewayKey}`,
         ...(s.telegram.enabled ? [`${TELEGRAM_TOKEN_ENV}=${secrets.telegramBotToken ?? ""}`] : []),

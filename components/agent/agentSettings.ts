@@ -21,8 +21,10 @@ export interface AgentSettings {
     gatewayUrl: string;
     /** URL of the egress proxy on the enclave network (e.g. `http://egress-proxy:3128`), the agent's only way out. */
     proxyUrl: string;
+    /** Bot API root of the Telegram relay on the enclave network (e.g. `http://telegram-relay:8081`); required when telegram is on. */
+    telegramRelayUrl?: string;
 }
 
-/** Environment variables that carry secrets. The rendered files only ever name them. */
+/** Environment variables that carry secrets (the Telegram one: the agent's relay credential, never the bot token). The rendered files only ever name them. */
 export const GATEWAY_KEY_ENV = "SECURECLAW_GATEWAY_KEY";
 export const TELEGRAM_TOKEN_ENV = "TELEGRAM_BOT_TOKEN";

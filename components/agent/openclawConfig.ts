@@ -45,9 +45,9 @@ export interface OpenClawTelegramInput {
     botTokenEnv: string;
     /** Numeric Telegram user IDs allowed to message the bot. At least one. */
     allowFrom: string[];
-    /** Proxy for every Bot API request, e.g. `http://egress-proxy:3128`. Set on the channel because it beats the environment. */
-    proxyUrl: string;
-    /** Bot API root (a relay or a test server) instead of https://api.telegram.org; no `/bot<TOKEN>` suffix. */
+    /** Proxy for every Bot API request, e.g. `http://egress-proxy:3128`; omit when apiRoot is the relay on the enclave network. Set on the channel because it beats the environment. */
+    proxyUrl?: string;
+    /** Bot API root (the SecureClaw relay, or a test server) instead of https://api.telegram.org; no `/bot<TOKEN>` suffix. */
     apiRoot?: string;
 }
 
@@ -316,12 +316,12 @@ function renderTelegram(t: OpenClawTelegramInput) {
         if (!TELEGRAM_USER_ID.test(s)) fail(`telegram.allowFrom entries must be numeric Telegram user IDs (got ${JSON.stringify(id)})`);
         return s;
     });
-    const proxy = httpUrl("telegram.proxyUrl", t.proxyUrl, ["http:", "https:"]);
+    const proxy = t.proxyUrl === undefined ? undefined : httpUrl("telegram.proxyUrl", t.proxyUrl, ["http:", "https:"]);
     const apiRoot = t.apiRoot === undefined ? undefined : httpUrl("telegram.apiRoot", t.apiRoot, ["https:", "http:"]).replace(/\/+$/, "");
     if (apiRoot !== undefined && /\/bot[^/]*$/.test(apiRoot)) fail("telegram.apiRoot is the Bot API root, without /bot<TOKEN>");
     return {
         enabled: true,
-        // Env reference, never the token. (tokenFile would beat it; not used.)
+        // Env reference, never a token: the variable holds the agent's relay credential. (tokenFile would beat it; not used.)
         botToken: `\${${tokenEnv}}`,
         // Only the listed users; no pairing flow that strangers could start.
         dmPolicy: "allowlist",
@@ -332,7 +332,7 @@ function renderTelegram(t: OpenClawTelegramInput) {
         configWrites: false,
         // Channel-level proxy beats HTTP(S)_PROXY (measured: with a different
         // env proxy, every Bot API CONNECT went to this one).
-        proxy,
+        ...(proxy !== undefined ? { proxy } : {}),
         ...(apiRoot !== undefined ? { apiRoot } : {}),
     };
 }

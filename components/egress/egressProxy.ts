@@ -1,7 +1,7 @@
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { AUDIT, dockerName, PROXY } from "../../policy/contract/contract";
+import { AUDIT, dockerName, PROXY, RELAY } from "../../policy/contract/contract";
 import { dockerCpus } from "../shared/canonical";
 import { ConfigVolume } from "../shared/configVolume";
 import { HARDENED, tmpfs } from "../shared/hardening";
@@ -24,6 +24,8 @@ export interface EgressProxyArgs {
     enclaveNetwork: pulumi.Input<string>;
     /** Egress network (the outside side). */
     egressNetwork: pulumi.Input<string>;
+    /** The Telegram relay's network and subnet, and the API host only it may reach; omit without a relay. */
+    relay?: { network: pulumi.Input<string>; sourceSubnet: string; destination: string };
 }
 
 /** Squid's own limits: small, since it only peeks at ClientHellos and splices TLS tunnels. */
@@ -58,7 +60,7 @@ export class EgressProxy extends pulumi.ComponentResource {
             role: "egress-config",
             writerImage: image,
             files: [
-                { path: "squid.conf", content: renderSquidConf({ pinnedHosts: args.pinnedHosts, maxConnectionsPerClient: LIMITS.maxConnectionsPerClient }) },
+                { path: "squid.conf", content: renderSquidConf({ pinnedHosts: args.pinnedHosts, maxConnectionsPerClient: LIMITS.maxConnectionsPerClient, relay: args.relay && { sourceSubnet: args.relay.sourceSubnet, destination: args.relay.destination } }) },
                 { path: "allowlist.txt", content: renderAllowlistFile(args.allowlist) },
                 { path: "hosts", content: renderHostsFile(args.pinnedHosts) },
             ],
@@ -85,6 +87,7 @@ export class EgressProxy extends pulumi.ComponentResource {
             networksAdvanced: [
                 { name: args.enclaveNetwork, aliases: [PROXY.alias] },
                 { name: args.egressNetwork },
+                ...(args.relay ? [{ name: args.relay.network, aliases: [RELAY.proxyAlias] }] : []),
             ],
             volumes: [
                 { volumeName: config.volumeName, containerPath: PROXY.configDir, readOnly: true },

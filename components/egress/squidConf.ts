@@ -35,6 +35,13 @@ import { AUDIT, PROXY } from "../../policy/contract/contract";
  * proxy never speaks TLS to anyone.
  *
  * Every decision is one JSON line in the log volume (see AUDIT_LOGFORMAT).
+ * The Telegram relay has its own rule, matched on its source: the relay
+ * network (its own subnet, which only the relay and the proxy join; the
+ * agent can't send from it, whatever it does on the enclave) reaches the
+ * Telegram API host and nothing else, and no other source reaches that host
+ * (the validator also keeps it off the allowlist). Why a network and not a
+ * fixed enclave address: a source on a bridge the agent is not on can't be
+ * borrowed by the agent, and it needs no address bookkeeping.
  */
 
 export interface SquidConfInput {
@@ -42,6 +49,8 @@ export interface SquidConfInput {
     pinnedHosts: Record<string, string>;
     /** Most simultaneous connections one client may hold. */
     maxConnectionsPerClient: number;
+    /** The Telegram relay: its network's subnet, and the one host it may reach. */
+    relay?: { sourceSubnet: string; destination: string };
 }
 
 /** Destinations no allowlisted name may resolve to. IPv6 is off on the enclave, but rules cover it anyway. */
@@ -66,6 +75,9 @@ export const REASONS = {
     sniMissing: "sni-missing",
     sniMismatch: "sni-mismatch",
     notTls: "not-tls",
+    relayOnlyTelegram: "relay-reaches-only-telegram",
+    telegramOnlyByRelay: "telegram-only-through-relay",
+    relay: "relay",
 } as const;
 
 /** One http_access rule: its action, the ACLs that must all match, and what it logs. */
@@ -83,12 +95,19 @@ export function accessRules(input: SquidConfInput): AccessRule[] {
         { action: "deny", acls: ["!CONNECT"], reason: REASONS.notConnect },
         { action: "deny", acls: ["ip_literal"], reason: REASONS.ipLiteral },
         { action: "deny", acls: ["!tls_port"], reason: REASONS.notPort443 },
-        { action: "deny", acls: ["!allowlist"], reason: REASONS.notAllowlisted },
+        ...(input.relay
+            ? [
+                  { action: "deny" as const, acls: ["relay_source", "!relay_destination"], reason: REASONS.relayOnlyTelegram },
+                  { action: "deny" as const, acls: ["relay_destination", "!relay_source"], reason: REASONS.telegramOnlyByRelay },
+                  { action: "deny" as const, acls: ["!allowlist", "!relay_destination"], reason: REASONS.notAllowlisted },
+              ]
+            : [{ action: "deny" as const, acls: ["!allowlist"], reason: REASONS.notAllowlisted }]),
         // maxconn counts direct connections: on the SNI port every one comes from the agent's port.
         { action: "deny", acls: ["agent_port", "per_client_connections"], reason: REASONS.tooManyConnections },
         ...(pinned ? [{ action: "allow" as const, acls: ["pinned"], reason: REASONS.pinned }] : []),
         { action: "deny", acls: ["special_destination"], reason: REASONS.privateDestination },
         { action: "allow", acls: ["allowlist"], reason: REASONS.allowlisted },
+        ...(input.relay ? [{ action: "allow" as const, acls: ["relay_destination"], reason: REASONS.relay }] : []),
         { action: "deny", acls: ["all"], reason: REASONS.denied },
     ];
 }
@@ -154,6 +173,7 @@ export function renderSquidConf(input: SquidConfInput): string {
         ...(pinnedNames.length > 0 ? [`acl pinned dstdomain -n ${pinnedNames.join(" ")}`] : []),
         `acl special_destination dst ${SPECIAL_DESTINATIONS.join(" ")}`,
         `acl per_client_connections maxconn ${input.maxConnectionsPerClient}`,
+        ...(input.relay ? [`acl relay_source src ${input.relay.sourceSubnet}`, `acl relay_destination dstdomain -n ${input.relay.destination}`] : []),
         "",
         "# The entrypoint's warm-up: Squid probes its own SNI port once at start, before",
         "# that port listens, and then treats it as down until a request needs it; this",

@@ -17,6 +17,8 @@ export interface NetworksArgs {
     modelSubnet: string;
     /** Keep the model subnet's upper half free of Docker's own assignments, for the links' fixed addresses. */
     modelFixedAddresses: boolean;
+    /** IPv4 subnet of the relay network (Telegram relay to proxy); omit without a relay. */
+    relaySubnet?: string;
 }
 
 /**
@@ -31,6 +33,7 @@ export class Networks extends pulumi.ComponentResource {
     public readonly egress: docker.Network;
     public readonly gateway: docker.Network;
     public readonly model: docker.Network;
+    public readonly relay?: docker.Network;
     /** An enclave address Docker never assigns; the agent's DNS upstream (see AgentBox). */
     public readonly enclaveUnassignedAddress: string;
 
@@ -56,7 +59,9 @@ export class Networks extends pulumi.ComponentResource {
         // Why its own network: LiteLLM holds the master key and must not be on the agent's network.
         this.gateway = network("gateway", { subnet: args.gatewaySubnet }, true);
         this.model = network("model", { subnet: args.modelSubnet, ...(args.modelFixedAddresses ? { ipRange: planSubnet(args.modelSubnet).ipRange } : {}) }, true);
+        // Why its own network: the proxy tells the relay by this source, which the agent can't take.
+        if (args.relaySubnet) this.relay = network("relay", { subnet: args.relaySubnet }, true);
 
-        this.registerOutputs({ enclave: this.enclave.name, egress: this.egress.name, gateway: this.gateway.name, model: this.model.name });
+        this.registerOutputs({ enclave: this.enclave.name, egress: this.egress.name, gateway: this.gateway.name, model: this.model.name, relay: this.relay?.name });
     }
 }

@@ -115,3 +115,22 @@ export function normalizeAllowlist(entries: string[]): string[] {
 export function allowlistCovers(allowlist: string[], name: string): boolean {
     return allowlist.some((e) => (e.startsWith(".") ? name === e.slice(1) || name.endsWith(e) : name === e));
 }
+
+/**
+ * Hosts no allowlist may open: the Telegram Bot API is reached by the
+ * Telegram relay alone (its own proxy rule, for its own network). The relay
+ * holds the bot token and serves only the allowed chats; with the API host on
+ * the agent's allowlist, a hijacked agent could call any bot with any token
+ * through the proxy (a drop box), which is what the relay exists to stop.
+ */
+export const RELAY_ONLY_HOSTS: readonly string[] = ["api.telegram.org"];
+
+/** The relay-only host a checked entry would open, if any (`.telegram.org` opens api.telegram.org). */
+export function relayOnlyHostOpenedBy(entry: string): string | undefined {
+    return RELAY_ONLY_HOSTS.find((host) => allowlistCovers([entry], host));
+}
+
+/** What is wrong with an entry that opens a relay-only host, in the words both the validator and the pack use. */
+export function relayOnlyProblem(host: string): string {
+    return `opens ${host}, which only the Telegram relay may reach: it holds the bot token and serves only telegram.allowFrom, while from the agent ${host} would take any bot token (a drop box for data); remove it (telegram.enabled: true gives the agent its channel through the relay)`;
+}

@@ -17,14 +17,16 @@ export const CONFIG_HASH_LABEL = "secureclaw.config-sha256";
 
 /** Every role the program uses, per kind of Docker object. */
 export const ROLES = {
-    network: ["enclave", "egress", "gateway", "model"],
-    container: ["agent", "egress-proxy", "model-door", "model-gateway", "vllm", "model-link", "config-writer"],
-    volume: ["workspace", "agent-state", "agent-config", "egress-config", "egress-log", "door-config", "door-usage", "gateway-config", "hf-cache", "link-key"],
+    network: ["enclave", "egress", "gateway", "model", "relay"],
+    container: ["agent", "egress-proxy", "model-door", "model-gateway", "vllm", "model-link", "config-writer", "telegram-relay"],
+    volume: ["workspace", "agent-state", "agent-config", "egress-config", "egress-log", "door-config", "door-usage", "gateway-config", "hf-cache", "link-key", "relay-config", "relay-secret", "relay-audit"],
 } as const;
 export type Role = (typeof ROLES)[keyof typeof ROLES][number];
 
 /** Containers that sit on the enclave network; nothing else may join it (LiteLLM is behind the door). */
-export const ENCLAVE_MEMBERS: readonly string[] = ["agent", "egress-proxy", "model-door"];
+export const ENCLAVE_MEMBERS: readonly string[] = ["agent", "egress-proxy", "model-door", "telegram-relay"];
+/** Containers on the relay network: the relay and the proxy, whose rule for the Telegram API host matches that network alone. */
+export const RELAY_NETWORK_MEMBERS: readonly string[] = ["telegram-relay", "egress-proxy"];
 
 /** The Docker name of a stack's object: `secureclaw-<stack>-<role>`. */
 export function dockerName(namePrefix: string, role: Role, suffix?: string): string {
@@ -135,6 +137,24 @@ export const DOOR = {
     upstreamKeyEnv: "DOOR_UPSTREAM_KEY",
     /** The one agent of a single-agent stack. */
     defaultAgent: "main",
+} as const;
+
+/** The Telegram relay: holds the bot token; the agent's Telegram channel talks to it. */
+export const RELAY = {
+    /** Not the agent's uid: the token file is this uid's alone. */
+    uid: 1001,
+    /** Name the agent reaches the relay by on the enclave network. */
+    alias: "telegram-relay",
+    port: 8081,
+    /** Name the relay reaches the proxy by on the relay network (not the enclave alias, which would resolve to the proxy's enclave address). */
+    proxyAlias: "relay-egress-proxy",
+    configDir: "/etc/secureclaw-relay",
+    settingsFile: "relay.json",
+    extraCaFile: "extra-ca.pem",
+    secretDir: "/run/secureclaw-relay-secret",
+    tokenFile: "bot-token",
+    auditDir: "/var/log/secureclaw-relay",
+    auditFile: "audit.jsonl",
 } as const;
 
 /** vLLM, local or on a GPU host. */

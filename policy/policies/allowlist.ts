@@ -1,4 +1,4 @@
-import { checkAllowlistEntry } from "../contract/allowlist";
+import { checkAllowlistEntry, relayOnlyHostOpenedBy, relayOnlyProblem } from "../contract/allowlist";
 import { resourcePolicy } from "./define";
 import { basename, isUnknown, j, list, T } from "./util";
 
@@ -41,8 +41,11 @@ export function checkAllowlistUploads(props: Record<string, any>): string[] {
         for (const entry of allowlistEntries(content)) {
             const check = checkAllowlistEntry(entry);
             if (!check.ok) {
-                out.push(`egress allowlist entry ${j(entry)} in ${u.file} ${check.problem}: remove it from uploads[${i}].content (secureclaw:egress.allowlist) and list exact host names like "api.telegram.org" or suffixes like ".github.com"`);
+                out.push(`egress allowlist entry ${j(entry)} in ${u.file} ${check.problem}: remove it from uploads[${i}].content (secureclaw:egress.allowlist) and list exact host names like "pypi.org" or suffixes like ".github.com"`);
+                continue;
             }
+            const relayOnly = relayOnlyHostOpenedBy(check.entry);
+            if (relayOnly !== undefined) out.push(`egress allowlist entry ${j(entry)} in ${u.file} ${relayOnlyProblem(relayOnly)}: remove it from uploads[${i}].content (secureclaw:egress.allowlist)`);
         }
     });
     return out;
@@ -51,7 +54,7 @@ export function checkAllowlistUploads(props: Record<string, any>): string[] {
 export const egressAllowlistStrict = resourcePolicy({
     name: "egress-allowlist-strict",
     description:
-        "The proxy allowlist (allowlist.txt uploaded into a config volume) holds only exact host names and .domain suffixes: no *, no single-label name, no suffix the Public Suffix List marks as public, no scheme, path, port or IP literal.",
+        "The proxy allowlist (allowlist.txt uploaded into a config volume) holds only exact host names and .domain suffixes: no *, no single-label name, no suffix the Public Suffix List marks as public, no scheme, path, port or IP literal, and never the Telegram API host (only the Telegram relay reaches it).",
     enforcementLevel: "mandatory",
     types: [T.container],
     check: (props) => checkAllowlistUploads(props),

@@ -1,4 +1,4 @@
-import { ENCLAVE_MEMBERS } from "../contract/contract";
+import { ENCLAVE_MEMBERS, RELAY_NETWORK_MEMBERS } from "../contract/contract";
 import { StackFinding, StackResource, stackPolicy } from "./define";
 import { isTrue, isUnknown, j, list, roleOf, T } from "./util";
 
@@ -99,6 +99,10 @@ export function checkEnclaveMembership(resources: StackResource[]): StackFinding
                         : `only ${ENCLAVE_MEMBERS.join(", ")} belong there`;
                 out.push({ urn: c.urn, message: `${who} must not join the enclave network ${j(ref)}: remove that networksAdvanced entry; ${why}` });
             }
+            // The proxy lets the relay network reach the Telegram API host: anyone else on it would borrow that rule.
+            if (netRole === "relay" && !RELAY_NETWORK_MEMBERS.includes(role ?? "")) {
+                out.push({ urn: c.urn, message: `${who} must not join the relay network ${j(ref)}: remove that networksAdvanced entry; only ${RELAY_NETWORK_MEMBERS.join(" and ")} belong there, as the proxy lets that network reach the Telegram API host` });
+            }
         }
     }
     return out;
@@ -107,6 +111,9 @@ export function checkEnclaveMembership(resources: StackResource[]): StackFinding
 const FORBIDDEN_FOR_AGENT: Record<string, string> = {
     "egress-config": "it holds the proxy's allowlist and rules, so the agent could widen its own egress",
     "egress-log": "it holds the proxy's audit log, so the agent could erase its tracks",
+    "relay-secret": "it holds the Telegram bot token, which only the relay may read",
+    "relay-config": "it holds the relay's rules (who the agent may talk to), so the agent could widen them",
+    "relay-audit": "it holds the relay's audit log, so the agent could erase its tracks",
     "gateway-config": "it holds the model gateway's configuration, so the agent could reroute or unlock the gateway",
     "door-config": "it holds the door's limits and the agents it serves, so the agent could lift its own limits",
     "door-usage": "it holds the door's usage record, so the agent could erase its trail or reset its daily budget",
@@ -168,7 +175,7 @@ export function checkAgentVolumeAccess(resources: StackResource[]): StackFinding
 export const enclaveMembership = stackPolicy({
     name: "enclave-membership",
     description:
-        "The agent joins the enclave network and no other; only the agent, the egress proxy and the model gateway join the enclave network (never vLLM or anything else); LiteLLM joins internal networks only.",
+        "The agent joins the enclave network and no other; only the agent, the egress proxy, the model gateway and the Telegram relay join the enclave network (never vLLM or anything else); only the relay and the proxy join the relay network; LiteLLM joins internal networks only.",
     enforcementLevel: "mandatory",
     check: (resources) => checkEnclaveMembership(resources),
 });

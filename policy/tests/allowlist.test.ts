@@ -1,5 +1,5 @@
 import { egressAllowlistStrict } from "../policies";
-import { checkAllowlistEntry } from "../contract/allowlist";
+import { checkAllowlistEntry, relayOnlyProblem } from "../contract/allowlist";
 import { allowlistEntries } from "../policies/allowlist";
 import { compliantStack, mutated, pick } from "./fixtures";
 import { violationsOf } from "./harness";
@@ -8,7 +8,7 @@ function withAllowlist(content: string, file = "/config/allowlist.txt") {
     return mutated("egress-config-writer", (i) => (i.uploads = [{ file, content }, { file: "/config/squid.conf", content: "http_access deny all\n" }]));
 }
 
-const FIX = 'list exact host names like "api.telegram.org" or suffixes like ".github.com"';
+const FIX = 'list exact host names like "pypi.org" or suffixes like ".github.com"';
 
 /** What the shared grammar says is wrong with an entry, or undefined when it accepts it. */
 function problemOf(entry: string): string | undefined {
@@ -49,12 +49,19 @@ describe("egress-allowlist-strict", () => {
         ["example.123", "ends in a numeric label; that is an address, not a name"],
     ])("entry %j is refused", async (entry, problem) => {
         expect(problemOf(entry)).toBe(problem);
-        expect(await violationsOf(egressAllowlistStrict, withAllowlist(`api.telegram.org\n${entry}\n`))).toEqual([refusal(entry, problem)]);
+        expect(await violationsOf(egressAllowlistStrict, withAllowlist(`pypi.org\n${entry}\n`))).toEqual([refusal(entry, problem)]);
     });
 
-    test.each(["api.telegram.org", ".github.com", "files.pythonhosted.org", "API.Telegram.org", ".corp.lan"])("entry %j is accepted", async (entry) => {
+    test.each(["pypi.org", ".github.com", "files.pythonhosted.org", "PyPI.org", ".corp.lan", "core.telegram.org"])("entry %j is accepted", async (entry) => {
         expect(problemOf(entry)).toBeUndefined();
         expect(await violationsOf(egressAllowlistStrict, withAllowlist(`${entry}\n`))).toEqual([]);
+    });
+
+    // The validator refuses the same entries with the same words (tests/unit/validate.test.ts).
+    test.each(["api.telegram.org", "API.Telegram.org", ".telegram.org"])("entry %j opens the Telegram API host, which only the relay reaches, and is refused", async (entry) => {
+        expect(await violationsOf(egressAllowlistStrict, withAllowlist(`pypi.org\n${entry}\n`))).toEqual([
+            `egress allowlist entry ${JSON.stringify(entry)} in /config/allowlist.txt ${relayOnlyProblem("api.telegram.org")}: remove it from uploads[0].content (secureclaw:egress.allowlist)`,
+        ]);
     });
 });
 

@@ -37,7 +37,7 @@ export const NAMES = {
     linkKey: `${PREFIX}-link-key-0`,
 };
 
-export const ALLOWLIST = ["api.telegram.org", ".github.com", "pypi.org", "files.pythonhosted.org"].join("\n") + "\n";
+export const ALLOWLIST = [".github.com", "pypi.org", "files.pythonhosted.org"].join("\n") + "\n";
 
 const HARDENED = {
     capabilities: { drops: ["ALL"] },

@@ -236,8 +236,9 @@ async function main(): Promise<void> {
     const viaProxy: any[] = [];
     const direct: any[] = [];
     for (let i = 0; i < ROUNDS; i++) {
-        viaProxy.push(await probe(AGENT, "bench-tls", [String(PER_ROUND), "api.telegram.org", TELEGRAM_IP, "/etc/openclaw/ca/extra.pem", "proxy"]));
-        direct.push(await baselineProbe(agentImage, path.join(m.dir, "tls"), "bench-tls", [String(PER_ROUND), "api.telegram.org", TELEGRAM_IP, "/certs/ca.crt", "direct"]));
+        // relay.e2e.test: the Telegram stand-in under the agent's allowlisted name (api.telegram.org is the relay's alone).
+        viaProxy.push(await probe(AGENT, "bench-tls", [String(PER_ROUND), "relay.e2e.test", TELEGRAM_IP, "/etc/openclaw/ca/extra.pem", "proxy"]));
+        direct.push(await baselineProbe(agentImage, path.join(m.dir, "tls"), "bench-tls", [String(PER_ROUND), "relay.e2e.test", TELEGRAM_IP, "/certs/ca.crt", "direct"]));
     }
     figures.push(["CONNECT+TLS+GET through Squid (agent)", merge(viaProxy)]);
     figures.push(["same, direct from the egress network (baseline)", merge(direct)]);
@@ -245,13 +246,13 @@ async function main(): Promise<void> {
     await modelPath(agentImage, figures);
 
     t = Date.now();
-    await up({ "egress.allowlist": ["api.telegram.org", "relay.e2e.test"], "egress.pinnedHosts": { "api.telegram.org": TELEGRAM_IP, "relay.e2e.test": TELEGRAM_IP } });
+    await up({ "egress.allowlist": ["relay.e2e.test", "other.e2e.test"], "egress.pinnedHosts": { "api.telegram.org": TELEGRAM_IP, "relay.e2e.test": TELEGRAM_IP, "other.e2e.test": TELEGRAM_IP } });
     const rerun = Date.now() - t;
-    await waitFor("new name allowed", async () => (await probe(AGENT, "connect", ["relay.e2e.test", "443"])).code === 200 || undefined, 60_000, 200);
+    await waitFor("new name allowed", async () => (await probe(AGENT, "connect", ["other.e2e.test", "443"])).code === 200 || undefined, 60_000, 200);
     figures.push(["allowlist change to effect", `${((Date.now() - t) / 1000).toFixed(1)} s (re-run ${(rerun / 1000).toFixed(1)} s, then the proxy's reload)`]);
     await up();
 
-    for (const role of ["agent", "egress-proxy", "model-door", "model-gateway"]) {
+    for (const role of ["agent", "egress-proxy", "model-door", "model-gateway", "telegram-relay"]) {
         figures.push([`memory: ${role}`, `${memoryMiB(`${PREFIX}-${role}`).toFixed(0)} MiB`]);
     }
     // One more agent: same image, limits, read-only config and network; its own state and workspace.

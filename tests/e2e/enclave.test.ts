@@ -20,7 +20,9 @@ import { AUDIT_VOLUME_BOUND_BYTES, auditLinesFor, OTHER_CERT_NAME, proxyAudit, r
 import { destroy, leftovers, realize, RealizeResult } from "./harness";
 import { E2E_SECRETS, GPU_HOST_2_IP, GPU_HOST_IP, Materials, PREFIX, STACK, STANDINS, TELEGRAM_IP, buildStandinImages, cleanE2E, destroyHooks, e2eConfig, materials, stackFile, standinHooks, teardownE2E, telegramRequests, twoGpuHosts } from "./setup";
 import { addressOn, authorizedKeys, LINK_CONTAINER, tryLinkKey, vllmClients } from "./modelLink";
+import { AGENT_RELAY_TOKEN, botCall, callFrom, OWNER, RELAY_CONTAINER, RELAY_ROOT, relayAudit, scanAgentForSecrets, STRANGER } from "./relay";
 import { containerEvents, containerId, docker, engineAvailable, health, listenOnHost, probe, probeFrom, sh, Tally, waitFor } from "./support";
+import { queueMessage, registerFile, standinBotRequests } from "./telegramStandin";
 
 const missingEngine = engineAvailable();
 if (missingEngine && process.env.SECURECLAW_E2E_REQUIRED === "1") {
@@ -37,6 +39,10 @@ const DOOR = `${PREFIX}-model-door`;
 const LITELLM = `${PREFIX}-model-gateway`;
 const VLLM_ON_GPU_HOST = `${PREFIX}-vllm`;
 const CA = "/etc/openclaw/ca/extra.pem";
+/** The one agent of the e2e stack, as the relay's audit names it. */
+const DOOR_AGENT = "main";
+/** telegram.maxFileBytes of the e2e stack (tests/e2e/Pulumi.e2e.yaml). */
+const MAX_FILE_BYTES = 1048576;
 const tally = new Tally();
 const MINUTE = 60_000;
 
@@ -304,7 +310,7 @@ suite("SecureClaw enclave on a real Docker engine", () => {
             ["the allowed server's own IP", TELEGRAM_IP, "443", "ip-literal"],
             ["an IP literal (cloud metadata)", "169.254.169.254", "80", "ip-literal"],
             ["an IPv6 literal", "[::1]", "443", "ip-literal"],
-            ["an allowlisted name on another port", "api.telegram.org", "8443", "not-port-443"],
+            ["an allowlisted name on another port", "relay.e2e.test", "8443", "not-port-443"],
             ["the proxy itself (loopback)", "127.0.0.1", "3128", "ip-literal"],
         ])("5. CONNECT through the proxy to %s is denied", async (title, target, port, reason) => {
             const r = await probe(AGENT, "connect", [target, port]);
@@ -314,20 +320,20 @@ suite("SecureClaw enclave on a real Docker engine", () => {
         });
 
         test("5. plain HTTP to an allowlisted name through the proxy is denied", async () => {
-            const r = await probe(AGENT, "http-via-proxy", ["http://api.telegram.org/bot123:x/getMe"]);
+            const r = await probe(AGENT, "http-via-proxy", ["http://relay.e2e.test/bot123:x/getMe"]);
             tally.record("plain HTTP through the proxy", r.code === 403, r);
             expect(r.code).toBe(403);
-            refusalsToFind.push({ attack: "plain HTTP through the proxy", destination: "api.telegram.org:80", reason: "not-connect", method: "GET" });
+            refusalsToFind.push({ attack: "plain HTTP through the proxy", destination: "relay.e2e.test:80", reason: "not-connect", method: "GET" });
         });
 
         test("6. CONNECT to an allowlisted name on 443 works end to end (TLS to the Telegram stand-in, test CA)", async () => {
-            const r = await probe(AGENT, "tls-via-proxy", ["api.telegram.org", "/bot123:probe/getMe", CA]);
+            const r = await probe(AGENT, "tls-via-proxy", ["relay.e2e.test", "/bot123:probe/getMe", CA]);
             expect(r.ok).toBe(true);
             expect(r.status).toBe("HTTP/1.1 200 OK");
             expect(JSON.parse(r.body).result.is_bot).toBe(true);
         });
 
-        test("6. OpenClaw's Telegram channel reached the stand-in through the proxy with the agent's bot token", async () => {
+        test("6. OpenClaw's Telegram channel reached the stand-in through the relay and the proxy (the relay adds the bot token)", async () => {
             const proxyEgressIp = docker("inspect", "-f", `{{(index .NetworkSettings.Networks "${PREFIX}-egress").IPAddress}}`, PROXY);
             const tokenHash = createHash("sha256").update(E2E_SECRETS.telegramBotToken).digest("hex");
             const calls = await waitFor("a Bot API call from OpenClaw", async () => {
@@ -739,6 +745,135 @@ suite("SecureClaw enclave on a real Docker engine", () => {
         }, 12 * MINUTE);
     });
     // ---- end model link ----
+    // ---- telegram relay ----
+    describe("the Telegram relay holds the bot token; the agent holds a credential worth nothing elsewhere", () => {
+        const relayAuditSince = async (since: string) => (await relayAudit()).filter((l) => l.time >= since);
+
+        test("the agent's environment and config hold no bot token: its channel's token is its relay credential, its API root the relay", async () => {
+            const env = (await sh("docker", ["exec", AGENT, "env"])).stdout;
+            const config = docker("exec", AGENT, "cat", "/etc/openclaw/openclaw.json");
+            expect(env).not.toContain(E2E_SECRETS.telegramBotToken);
+            expect(config).not.toContain(E2E_SECRETS.telegramBotToken);
+            expect(env).toContain(`TELEGRAM_BOT_TOKEN=${AGENT_RELAY_TOKEN}`);
+            expect(JSON.parse(config).channels.telegram).toMatchObject({ apiRoot: RELAY_ROOT, botToken: "\${TELEGRAM_BOT_TOKEN}" });
+            expect(JSON.parse(config).channels.telegram.proxy).toBeUndefined();
+        });
+
+        test("the token is a 0400 file of the relay's uid, on neither its command line nor its environment; the relay joins the enclave and relay networks only", () => {
+            const info = JSON.parse(docker("inspect", RELAY_CONTAINER))[0];
+            expect(JSON.stringify([info.Config.Env, info.Config.Cmd, info.Args])).not.toContain(E2E_SECRETS.telegramBotToken);
+            expect(info.Config.User).toBe("1001:1001");
+            expect(Object.keys(info.NetworkSettings.Networks).sort()).toEqual([`${PREFIX}-enclave`, `${PREFIX}-relay`]);
+            expect(docker("exec", RELAY_CONTAINER, "stat", "-c", "%a %u %g", "/run/secureclaw-relay-secret/bot-token")).toBe("400 1001 1001");
+            expect(info.HostConfig.CapDrop).toEqual(["ALL"]);
+            expect(info.HostConfig.ReadonlyRootfs).toBe(true);
+        });
+
+        test("OpenClaw's getMe and getUpdates go through the relay, which forwards them with the real token", async () => {
+            const seen = await waitFor("OpenClaw's getMe and getUpdates in the relay's audit", async () => {
+                const lines = (await relayAudit()).filter((l) => l.source === DOOR_AGENT && l.decision === "allow");
+                const methods = new Set(lines.map((l) => l.method));
+                return methods.has("getMe") && methods.has("getUpdates") ? methods : undefined;
+            }, 2 * MINUTE, 2000);
+            const tokens = new Set((await standinBotRequests()).filter((r) => r.method === "getUpdates").map((r) => r.token));
+            expect([...tokens]).toEqual([E2E_SECRETS.telegramBotToken]);
+            tally.notes.push(`OpenClaw's calls through the relay: ${[...seen].sort().join(", ")}`);
+        });
+
+        test("the agent's own CONNECT to api.telegram.org is denied by the proxy: only the relay's network may reach it", async () => {
+            const since = Date.now();
+            const r = await probe(AGENT, "connect", ["api.telegram.org", "443"]);
+            tally.record("agent CONNECT api.telegram.org:443 (only the relay may)", r.code === 403, r);
+            expect(r.code).toBe(403);
+            const line = await waitFor("the proxy's audit line for the agent's CONNECT to api.telegram.org", async () =>
+                auditLinesFor(PROXY, "api.telegram.org:443", since).find((l) => l.decision === "deny"), 15_000, 250);
+            expect(line).toMatchObject({ component: "proxy", reason: "telegram-only-through-relay" });
+        });
+
+        test.each<[string, string, unknown, string | undefined, number, string]>([
+            ["a wrong placeholder token", "getMe", {}, "123456:relay-0000", 401, "bad-credential"],
+            ["the real token's shape with a guess", "getUpdates", {}, "123456:ATTACKER", 401, "bad-credential"],
+            ["setWebhook (would take the bot's updates away)", "setWebhook", { url: "https://evil.example/hook" }, undefined, 403, "method-not-allowed"],
+            ["logOut", "logOut", {}, undefined, 403, "method-not-allowed"],
+            ["getChat of a stranger", "getChat", { chat_id: STRANGER }, undefined, 403, "chat-not-allowed"],
+            ["sendMessage to a stranger's chat", "sendMessage", { chat_id: STRANGER, text: "exfil" }, undefined, 403, "chat-not-allowed"],
+            ["forwardMessage (not a method OpenClaw needs)", "forwardMessage", { chat_id: OWNER, from_chat_id: OWNER, message_id: 1 }, undefined, 403, "method-not-allowed"],
+        ])("the relay refuses %s, and it never reaches Telegram", async (title, method, body, token, status, reason) => {
+            const since = new Date().toISOString();
+            const r = await botCall(AGENT, method, body, token);
+            tally.record(`relay: ${title}`, r.status === status && r.body.ok === false, r);
+            expect(r.status).toBe(status);
+            expect(r.body).toMatchObject({ ok: false, error_code: status });
+            expect(r.body.description).toContain(reason);
+            const audited = await relayAuditSince(since);
+            expect(audited).toEqual(expect.arrayContaining([expect.objectContaining({ component: "relay", decision: "deny", reason, method, destination: "api.telegram.org" })]));
+            const atTelegram = (await standinBotRequests()).filter((q) => q.time * 1000 >= Date.parse(since) && q.method === method);
+            expect(atTelegram).toEqual([]);
+        });
+
+        test("a stranger's update never reaches the agent: the relay drops it and logs it; the owner's message goes through", async () => {
+            const since = new Date().toISOString();
+            const secretText = `stranger-${Date.now()}`;
+            await queueMessage(STRANGER, secretText);
+            const dropped = await waitFor("the relay to drop the stranger's update", async () =>
+                (await relayAuditSince(since)).find((l) => l.reason === "update-from-stranger" && l.chat === STRANGER), MINUTE, 500);
+            expect(dropped).toMatchObject({ decision: "deny", method: "getUpdates", source: DOOR_AGENT });
+            // Whoever polls through the relay (OpenClaw, or this test) never gets it.
+            const polled = await botCall(AGENT, "getUpdates", { timeout: 0 });
+            expect(JSON.stringify(polled.body)).not.toContain(secretText);
+            const agentLogs = await sh("docker", ["logs", AGENT]);
+            expect(agentLogs.stdout + agentLogs.stderr).not.toContain(secretText);
+            tally.record("stranger's Telegram update reaching the agent", true, dropped);
+        });
+
+        test("files: getFile and a download over the cap are refused, under it they pass; an upload over the cap is refused", async () => {
+            await registerFile("big", 2 * MAX_FILE_BYTES);
+            await registerFile("small", 1000);
+            const big = await botCall(AGENT, "getFile", { file_id: "big" });
+            expect([big.status, big.body.description]).toEqual([413, expect.stringContaining("file-too-large")]);
+            const bigDownload = await callFrom(AGENT, `${RELAY_ROOT}/file/bot${AGENT_RELAY_TOKEN}/documents/big.bin`);
+            expect(bigDownload.status).toBe(413);
+            const small = await callFrom(AGENT, `${RELAY_ROOT}/file/bot${AGENT_RELAY_TOKEN}/documents/small.bin`);
+            expect(small).toEqual({ status: 200, body: { bytes: 1000 } });
+            const upload = await callFrom(AGENT, `${RELAY_ROOT}/bot${AGENT_RELAY_TOKEN}/sendDocument`, { upload: { chatId: OWNER, bytes: MAX_FILE_BYTES + 1 } });
+            expect(upload.status).toBe(413);
+            const fits = await callFrom(AGENT, `${RELAY_ROOT}/bot${AGENT_RELAY_TOKEN}/sendDocument`, { upload: { chatId: OWNER, bytes: 1000 } });
+            expect(fits.status).toBe(200);
+            tally.record("oversize Telegram file through the relay", big.status === 413 && bigDownload.status === 413 && upload.status === 413, { big: big.status, download: bigDownload.status, upload: upload.status });
+        });
+
+        test("the relay has no route but the proxy: the Telegram stand-in's address is unreachable from inside it, and it resolves no outside name", async () => {
+            const script = `const net = require("net"); const dns = require("dns");
+const tcp = new Promise((r) => { const s = net.connect({ host: "${TELEGRAM_IP}", port: 443, timeout: 3000 }); s.on("connect", () => { s.destroy(); r("connected"); }); s.on("error", (e) => r(e.code)); s.on("timeout", () => { s.destroy(); r("timeout"); }); });
+const name = new Promise((r) => dns.lookup("api.telegram.org", (e, a) => r(e ? e.code : a)));
+Promise.all([tcp, name]).then(([t, n]) => console.log(JSON.stringify({ tcp: t, lookup: n })));`;
+            const r = JSON.parse((await sh("docker", ["exec", RELAY_CONTAINER, "node", "-e", script])).stdout.trim());
+            tally.record("relay straight to the Telegram address (no proxy)", r.tcp !== "connected", r);
+            expect(r.tcp).not.toBe("connected");
+            expect(r.lookup).not.toMatch(/^\d/);
+        });
+
+        test("no secret of the stack is anywhere the agent user can read: env, every /proc/*/environ, every readable file (item 5)", async () => {
+            const sshKeyLines = m.sshPrivateKey.split("\n").filter((l) => l.length >= 40 && !l.startsWith("-----"));
+            const values: Record<string, string> = {
+                ...E2E_SECRETS,
+                // The longest line of the SSH private key's body: unique to that key.
+                sshPrivateKey: sshKeyLines.sort((a, b) => b.length - a.length)[0],
+            };
+            // The agent's own credentials are allowed, and must be found: proof that the scan sees its environment.
+            const own = { doorCredential: doorCredential(E2E_SECRETS.gatewayMasterKey, DOOR_AGENT), relayCredential: AGENT_RELAY_TOKEN };
+            const scan = await scanAgentForSecrets(AGENT, { ...values, ...own });
+            const secretFindings = scan.findings.filter((f) => !(f.secret in own));
+            tally.notes.push(`secret scan: ${Object.keys(values).length} secrets, ${scan.files} files (${Math.round(scan.bytes / 1048576)} MiB) readable by the agent user, ${secretFindings.length} finding(s)`);
+            expect(scan.files).toBeGreaterThan(1000);
+            expect(secretFindings).toEqual([]);
+            for (const name of Object.keys(own)) {
+                const where = scan.findings.filter((f) => f.secret === name && f.form === "plain").map((f) => f.where);
+                expect(where).toContain("env");
+                expect(where.some((w) => /^\/proc\/\d+\/environ$/.test(w))).toBe(true);
+            }
+        }, 10 * MINUTE);
+    });
 
     describe("usage", () => {
         const usageCommand = (args: string[]) => sh("npx", ["ts-node", "--transpile-only", path.join(REPO_ROOT, "scripts", "usage.ts"), ...args], undefined, 2 * MINUTE);
@@ -789,18 +924,18 @@ suite("SecureClaw enclave on a real Docker engine", () => {
 
         test("an allowlist change reaches the running proxy: no container is replaced, a new name is allowed, a removed one denied", async () => {
             const ids = runningContainers();
-            const pins = { "api.telegram.org": TELEGRAM_IP, "relay.e2e.test": TELEGRAM_IP };
+            const pins = { "api.telegram.org": TELEGRAM_IP, "relay.e2e.test": TELEGRAM_IP, "other.e2e.test": TELEGRAM_IP };
             const changedAt = Date.now();
-            await up({ "egress.allowlist": ["api.telegram.org", "relay.e2e.test"], "egress.pinnedHosts": pins });
-            await waitFor("relay.e2e.test to be allowed", async () => (await probe(AGENT, "connect", ["relay.e2e.test", "443"])).code === 200 || undefined, MINUTE, 500);
+            await up({ "egress.allowlist": ["relay.e2e.test", "other.e2e.test"], "egress.pinnedHosts": pins });
+            await waitFor("other.e2e.test to be allowed", async () => (await probe(AGENT, "connect", ["other.e2e.test", "443"])).code === 200 || undefined, MINUTE, 500);
             tally.notes.push(`allowlist change took effect ${Date.now() - changedAt} ms after the re-run started`);
             expect(runningContainers()).toEqual(ids);
 
             await up();
-            await waitFor("relay.e2e.test to be denied again", async () => (await probe(AGENT, "connect", ["relay.e2e.test", "443"])).code === 403 || undefined, MINUTE, 500);
+            await waitFor("other.e2e.test to be denied again", async () => (await probe(AGENT, "connect", ["other.e2e.test", "443"])).code === 403 || undefined, MINUTE, 500);
             expect(runningContainers()).toEqual(ids);
             // For about half a second after a reload the proxy refuses new tunnels (it re-probes its SNI port; see run-squid.sh).
-            await waitFor("api.telegram.org to be allowed after the reload", async () => (await probe(AGENT, "connect", ["api.telegram.org", "443"])).code === 200 || undefined, 10_000, 250);
+            await waitFor("relay.e2e.test to be allowed after the reload", async () => (await probe(AGENT, "connect", ["relay.e2e.test", "443"])).code === 200 || undefined, 10_000, 250);
         });
 
         test("a lower requests-per-minute limit reaches the running door in place: past it the agent gets 429 naming the limit, and vLLM never sees those", async () => {

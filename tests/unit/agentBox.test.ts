@@ -23,11 +23,12 @@ const base: AgentSettings = {
         toolCallParser: "hermes",
         maxOutputTokens: 8192,
     },
-    telegram: { enabled: true, allowFrom: ["123456789"] },
+    telegram: { enabled: true, allowFrom: ["123456789"], sendsPerMinute: 60, maxFileBytes: 1 << 20 },
     // Not the program's defaults, so a value that does not come from here shows.
     requestTimeoutSeconds: 900,
     gatewayUrl: "http://llm-gw.test:4100/v1",
     proxyUrl: "http://squid.test:3129",
+    telegramRelayUrl: "http://tg-relay.test:8181",
 };
 const CA = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
 const SECRETS = { gatewayKey: "sk-test-gw-key", telegramBotToken: "111:test-bot-token" };
@@ -54,10 +55,10 @@ describe("agentConfigFiles", () => {
         ["the timeout reaches Aider", base, (s) => /^REQUEST_TIMEOUT=(.*)$/m.exec(wrapper(s))?.[1], "900"],
         ["the gateway URL reaches OpenClaw", base, (s) => openclaw(s).models.providers.secureclaw.baseUrl, "http://llm-gw.test:4100/v1"],
         ["the gateway URL reaches Aider", base, (s) => /^GATEWAY_BASE_URL=(.*)$/m.exec(wrapper(s))?.[1], "http://llm-gw.test:4100/v1"],
-        ["the proxy URL reaches the Telegram channel", base, (s) => openclaw(s).channels.telegram.proxy, "http://squid.test:3129"],
+        ["the Telegram channel calls the relay, not through the proxy", base, (s) => openclaw(s).channels.telegram.proxy, undefined],
         ["the allowlisted users reach the Telegram channel", base, (s) => openclaw(s).channels.telegram.allowFrom, ["123456789"]],
-        ["the API root reaches the Telegram channel", { ...base, telegram: { enabled: true, allowFrom: ["1"], apiRoot: "https://relay.test" } }, (s) => openclaw(s).channels.telegram.apiRoot, "https://relay.test"],
-        ["no API root, no key", base, (s) => openclaw(s).channels.telegram.apiRoot, undefined],
+        ["the relay is the Telegram channel's API root", base, (s) => openclaw(s).channels.telegram.apiRoot, "http://tg-relay.test:8181"],
+        ["the relay's API root, whatever the relay calls", { ...base, telegram: { ...base.telegram, apiRoot: "https://tg.test" } as AgentSettings["telegram"] }, (s) => openclaw(s).channels.telegram.apiRoot, "http://tg-relay.test:8181"],
         ["telegram off: no channel", { ...base, telegram: { enabled: false } }, (s) => openclaw(s).channels, undefined],
         ["the model is the gateway's alias", base, (s) => openclaw(s).agents.defaults.model.primary, "secureclaw/secureclaw-model"],
         ["the served name is shown", base, (s) => openclaw(s).models.providers.secureclaw.models[0].name, "qwen3-4b (local vLLM)"],
@@ -89,15 +90,16 @@ describe("agentEnvironment", () => {
     // [what, settings, variable, expected value (undefined: absent)]
     test.each<[string, AgentSettings, string, string | undefined]>([
         ["the gateway key", base, "SECURECLAW_GATEWAY_KEY", SECRETS.gatewayKey],
-        ["the bot token when Telegram is on", base, "TELEGRAM_BOT_TOKEN", SECRETS.telegramBotToken],
+        ["the relay credential when Telegram is on", base, "TELEGRAM_BOT_TOKEN", SECRETS.telegramBotToken],
         ["no bot token when Telegram is off", { ...base, telegram: { enabled: false } }, "TELEGRAM_BOT_TOKEN", undefined],
         ["HTTP_PROXY is the proxy", base, "HTTP_PROXY", "http://squid.test:3129"],
         ["HTTPS_PROXY is the proxy", base, "HTTPS_PROXY", "http://squid.test:3129"],
         ["http_proxy is the proxy", base, "http_proxy", "http://squid.test:3129"],
         ["https_proxy is the proxy", base, "https_proxy", "http://squid.test:3129"],
-        ["NO_PROXY is the gateway's host and loopback", base, "NO_PROXY", "llm-gw.test,localhost,127.0.0.1"],
-        ["no_proxy too", base, "no_proxy", "llm-gw.test,localhost,127.0.0.1"],
-        ["NO_PROXY follows the gateway URL", { ...base, gatewayUrl: "http://model-gateway:4000/v1" }, "NO_PROXY", "model-gateway,localhost,127.0.0.1"],
+        ["NO_PROXY is the gateway's and the relay's hosts and loopback", base, "NO_PROXY", "llm-gw.test,tg-relay.test,localhost,127.0.0.1"],
+        ["no_proxy too", base, "no_proxy", "llm-gw.test,tg-relay.test,localhost,127.0.0.1"],
+        ["NO_PROXY follows the gateway URL", { ...base, gatewayUrl: "http://model-gateway:4000/v1" }, "NO_PROXY", "model-gateway,tg-relay.test,localhost,127.0.0.1"],
+        ["no relay in NO_PROXY when Telegram is off", { ...base, telegram: { enabled: false } }, "NO_PROXY", "llm-gw.test,localhost,127.0.0.1"],
         ["OpenClaw reads the mounted config", base, "OPENCLAW_CONFIG_PATH", "/etc/openclaw/openclaw.json"],
         ["OpenClaw keeps state in the state volume", base, "OPENCLAW_STATE_DIR", "/var/lib/openclaw"],
         ["OpenClaw can't rewrite its config", base, "OPENCLAW_CONFIG_READONLY", "1"],

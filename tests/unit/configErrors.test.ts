@@ -28,7 +28,6 @@ interface Case {
 
 const REMOTE_GPU = { "gpu.placement": "remote", "gpu.host": "192.168.1.50", "gpu.sshUser": "ubuntu", "gpu.count": 2 };
 const WITH_SSH_KEY = { sshPrivateKey: TEST_SECRETS.sshPrivateKey };
-const TELEGRAM_ALLOWED = { "egress.allowlist": ["api.telegram.org"] };
 
 const CASES: Record<string, Case> = {
     // model
@@ -74,11 +73,13 @@ const CASES: Record<string, Case> = {
     "a Telegram @username instead of an ID": { config: { "telegram.allowFrom": ["@alice"] }, key: "telegram.allowFrom[0]", problem: /numeric Telegram user ID/ },
     "Telegram on with nobody allowed": { config: { "telegram.allowFrom": [] }, key: "telegram.allowFrom", problem: /nobody could talk/ },
     "Telegram turned on with a word": { config: { "telegram.enabled": "yes" }, key: "telegram.enabled", problem: /true or false/ },
-    "a Telegram API root over plain http": { config: { "telegram.apiRoot": "http://relay.example.com", ...TELEGRAM_ALLOWED }, key: "telegram.apiRoot", problem: /https URL/ },
+    "a Telegram API root over plain http": { config: { "telegram.apiRoot": "http://relay.example.com" }, key: "telegram.apiRoot", problem: /https URL/ },
     "a Telegram API root ending in /bot<TOKEN> (renderOpenClawConfig throws on it)": { config: { "telegram.apiRoot": "https://api.telegram.org/bot123:AA" }, key: "telegram.apiRoot", problem: /without \/bot<TOKEN>/ },
     "a Telegram API root with credentials (renderOpenClawConfig throws on it)": { config: { "telegram.apiRoot": "https://u:p@api.telegram.org" }, key: "telegram.apiRoot", problem: /without credentials/ },
     "a Telegram API root OpenClaw would substitute into (renderOpenClawConfig throws on it)": { config: { "telegram.apiRoot": "https://api.telegram.org/${HOME}" }, key: "telegram.apiRoot", problem: /\$\{/ },
-    "a Telegram API host the allowlist does not allow": { config: { "egress.allowlist": ["pypi.org"] }, key: "egress.allowlist", problem: /does not allow api\.telegram\.org/ },
+    "api.telegram.org on the agent's allowlist (only the relay reaches it)": { config: { "egress.allowlist": ["pypi.org", "api.telegram.org"] }, key: "egress.allowlist[1]", problem: /only the Telegram relay may reach/ },
+    "a send rate of zero for the relay (renderRelaySettings throws on it)": { config: { "telegram.sendsPerMinute": 0 }, key: "telegram.sendsPerMinute", problem: /from 1 to 1800/ },
+    "a file cap of a byte for the relay": { config: { "telegram.maxFileBytes": 1 }, key: "telegram.maxFileBytes", problem: /from 1024/ },
     // agent, gateway, images, network
     "agent memory below the floor": { config: { "agent.memoryMb": 64 }, key: "agent.memoryMb", problem: /from 512/ },
     "no CPU for the agent": { config: { "agent.cpus": 0 }, key: "agent.cpus", problem: /from 0.5/ },

@@ -5,6 +5,7 @@
 import { dockerCpus, goDuration } from "../../components/shared/canonical";
 import { planSubnet } from "../../config/net";
 import { doorCredential } from "../../components/door/credentials";
+import { relayCredential } from "../../components/relay/credentials";
 import { DEFAULT_DOOR_LIMITS } from "../../components/door/doorSettings";
 import { CONFIG_HASH_LABEL, DOOR } from "../../policy/contract/contract";
 import { DeclaredResource, ProgramRun, readmeSetup, runFailingProgram, runProgram, stackFileConfig, TEST_SECRETS, withPaths } from "../support/program";
@@ -120,7 +121,7 @@ describe.each(["dev", "dgx"])("stack %s: the agent box", (stack) => {
     test("all outbound traffic goes to the proxy, model calls to the gateway directly", () => {
         const e = env(agent());
         for (const name of ["HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"]) expect(e[name]).toBe("http://egress-proxy:3128");
-        expect(e.NO_PROXY.split(",")).toEqual(["model-gateway", "localhost", "127.0.0.1"]);
+        expect(e.NO_PROXY.split(",")).toEqual(["model-gateway", "telegram-relay", "localhost", "127.0.0.1"]);
         expect(e.no_proxy).toBe(e.NO_PROXY);
     });
 
@@ -143,10 +144,12 @@ describe.each(["dev", "dgx"])("stack %s: the agent box", (stack) => {
         expect(subnet.ipRange).toBe(plan.ipRange);
     });
 
-    test("its environment, which carries the gateway key and bot token, is a secret", async () => {
+    test("its environment, which carries the door and relay credentials (never the bot token), is a secret", async () => {
         // The door credential: derived from the master key, accepted by the door and nothing else.
         expect(env(agent()).SECURECLAW_GATEWAY_KEY).toBe(doorCredential(TEST_SECRETS.gatewayMasterKey, DOOR.defaultAgent));
-        expect(env(agent()).TELEGRAM_BOT_TOKEN).toBe(TEST_SECRETS.telegramBotToken);
+        // The relay credential: derived from the bot token, accepted by the relay and nothing else.
+        expect(env(agent()).TELEGRAM_BOT_TOKEN).toBe(relayCredential(TEST_SECRETS.telegramBotToken, DOOR.defaultAgent));
+        expect(JSON.stringify(agent().inputs)).not.toContain(TEST_SECRETS.telegramBotToken);
         expect(agent().isSecretInput("envs")).toBe(true);
     });
 
@@ -183,6 +186,7 @@ describe.each(["dev", "dgx"])("stack %s: the sidecars", (stack) => {
         expect(proxy().inputs.networksAdvanced).toEqual([
             { name: networkName("enclave"), aliases: ["egress-proxy"] },
             { name: networkName("egress") },
+            { name: networkName("relay"), aliases: ["relay-egress-proxy"] },
         ]);
         expect(proxy().inputs.user).toBe("proxy");
         expect(mountAt(proxy(), "/etc/squid/secureclaw").readOnly).toBe(true);
@@ -252,7 +256,7 @@ describe.each(["dev", "dgx"])("stack %s: every container and Docker object", (st
     test("every CPU count is written as the provider reads it back, so a second up replaces nothing", () => {
         // vLLM (local) has no CPU cap: it is fed by the GPU. Every other container has one.
         const capped = running().filter((c) => c.inputs.cpus !== undefined);
-        expect(capped.map((c) => roleOfInputs(c)).sort()).toEqual(["agent", "egress-proxy", "model-door", "model-gateway", ...(stack === "dgx" ? ["model-link"] : [])]);
+        expect(capped.map((c) => roleOfInputs(c)).sort()).toEqual(["agent", "egress-proxy", "model-door", "model-gateway", ...(stack === "dgx" ? ["model-link"] : []), "telegram-relay"]);
         for (const c of capped) expect([c.name, c.inputs.cpus]).toEqual([c.name, dockerCpus(Number(c.inputs.cpus))]);
     });
 
@@ -318,9 +322,9 @@ describe("changing one thing changes only what it should", () => {
     const containerInputs = (run: ProgramRun, role: string) => run.one(CONTAINER, role).inputs;
 
     test("a new allowlist entry touches only the proxy's config writer: proxy, gateway and agent containers keep identical inputs", async () => {
-        const config = withPaths(stackFileConfig("dev"), { ...readmeSetup("dev").config, "egress.allowlist": ["api.telegram.org", "pypi.org"] });
+        const config = withPaths(stackFileConfig("dev"), { ...readmeSetup("dev").config, "egress.allowlist": ["pypi.org"] });
         const changed = await runProgram("dev", { config });
-        for (const role of ["agent", "egress-proxy", "model-door", "model-gateway", "vllm"]) {
+        for (const role of ["agent", "egress-proxy", "model-door", "model-gateway", "vllm", "telegram-relay"]) {
             expect(containerInputs(changed, role)).toEqual(containerInputs(runs.dev, role));
         }
         // Only the allowlist file's writer changes: the preview shows that file's edit and nothing else.
@@ -328,7 +332,7 @@ describe("changing one thing changes only what it should", () => {
         const before = uploads(runs.dev), after = uploads(changed);
         const differing = Object.keys(after).filter((name) => JSON.stringify(after[name]) !== JSON.stringify(before[name]));
         expect(differing).toEqual(["secureclaw-egress-proxy-config-writer-allowlist-txt"]);
-        expect(after[differing[0]]).toEqual([{ file: "/config/allowlist.txt", content: "api.telegram.org\npypi.org\n", permissions: "0644" }]);
+        expect(after[differing[0]]).toEqual([{ file: "/config/allowlist.txt", content: "pypi.org\n", permissions: "0644" }]);
     });
 
     test("a model size change replaces the gateway through its config hash label", async () => {

@@ -6,6 +6,7 @@ const accessRules = (conf: string) => linesStarting(conf, "http_access ");
 describe("renderSquidConf", () => {
     const plain = renderSquidConf({ pinnedHosts: {}, maxConnectionsPerClient: 64 });
     const pinned = renderSquidConf({ pinnedHosts: { "api.telegram.org": "10.89.1.50", "a.example.com": "10.89.1.51" }, maxConnectionsPerClient: 64 });
+    const relay = renderSquidConf({ pinnedHosts: { "api.telegram.org": "10.89.1.50" }, maxConnectionsPerClient: 64, relay: { sourceSubnet: "10.89.4.0/24", destination: "api.telegram.org" } });
 
     test.each<[string, string, string[]]>([
         ["without pinned names", plain, [
@@ -33,6 +34,23 @@ describe("renderSquidConf", () => {
             "http_access allow pinned mark_allow_pinned",
             "http_access deny special_destination mark_deny_private_destination",
             "http_access allow allowlist mark_allow_allowlisted",
+            "http_access deny all mark_deny_denied",
+        ]],
+        ["with the Telegram relay (its network reaches the API host and nothing else; nobody else reaches that host)", relay, [
+            "http_access allow agent_port localhost warmup",
+            "http_access deny sni_port warmup",
+            "http_access deny manager mark_deny_cache_manager",
+            "http_access deny !CONNECT mark_deny_not_connect",
+            "http_access deny ip_literal mark_deny_ip_literal",
+            "http_access deny !tls_port mark_deny_not_port_443",
+            "http_access deny relay_source !relay_destination mark_deny_relay_reaches_only_telegram",
+            "http_access deny relay_destination !relay_source mark_deny_telegram_only_through_relay",
+            "http_access deny !allowlist !relay_destination mark_deny_not_allowlisted",
+            "http_access deny agent_port per_client_connections mark_deny_too_many_connections",
+            "http_access allow pinned mark_allow_pinned",
+            "http_access deny special_destination mark_deny_private_destination",
+            "http_access allow allowlist mark_allow_allowlisted",
+            "http_access allow relay_destination mark_allow_relay",
             "http_access deny all mark_deny_denied",
         ]],
     ])("access rules come in the designed order %s; the last ACL of each marks its decision and reason", (_title, conf, expected) => {
@@ -103,6 +121,12 @@ describe("renderSquidConf", () => {
     test("pinned names are matched without DNS (dstdomain -n) and sorted", () => {
         expect(pinned).toMatch(/^acl pinned dstdomain -n a\.example\.com api\.telegram\.org$/m);
         expect(plain).not.toMatch(/acl pinned/);
+    });
+
+    test("the relay is known by its network's subnet, its destination by name without DNS", () => {
+        expect(relay).toMatch(/^acl relay_source src 10\.89\.4\.0\/24$/m);
+        expect(relay).toMatch(/^acl relay_destination dstdomain -n api\.telegram\.org$/m);
+        expect(plain).not.toMatch(/relay_/);
     });
 
     test("exactly two ports, only the loopback one bumps, no intercept mode, no old text log", () => {

@@ -45,8 +45,8 @@ describe("validateConfig accepts and normalises", () => {
     });
 
     test("allowlist entries are lower-cased, trimmed, de-duplicated, sorted, and names under a suffix dropped", () => {
-        const config = validate({ egress: { allowlist: ["API.Telegram.org", " api.telegram.org ", ".GitHub.com", "api.github.com", "github.com", "pypi.org"] } });
-        expect(config.egress.allowlist).toEqual([".github.com", "api.telegram.org", "pypi.org"]);
+        const config = validate({ egress: { allowlist: ["PyPI.org", " pypi.org ", ".GitHub.com", "api.github.com", "github.com", "files.pythonhosted.org"] } });
+        expect(config.egress.allowlist).toEqual([".github.com", "files.pythonhosted.org", "pypi.org"]);
     });
 
     test("a preset field can be overridden", () => {
@@ -90,9 +90,10 @@ describe("validateConfig accepts and normalises", () => {
         expect(validate({ agent: { memoryMb: "2048", cpus: "1.5", pids: "256" } }).agent).toMatchObject({ memoryMb: 2048, cpus: 1.5, pids: 256 });
     });
 
-    test("Telegram on with api.telegram.org allowed and a numeric user", () => {
-        const config = validate({ telegram: { enabled: true, allowFrom: [123456789, "987654321"] }, egress: { allowlist: ["api.telegram.org"] } });
-        expect(config.telegram).toEqual({ enabled: true, allowFrom: ["123456789", "987654321"] });
+    test("Telegram on with numeric users gets the relay's defaults, and needs nothing on the allowlist", () => {
+        const config = validate({ telegram: { enabled: true, allowFrom: [123456789, "987654321"] } });
+        expect(config.telegram).toEqual({ enabled: true, allowFrom: ["123456789", "987654321"], sendsPerMinute: 60, maxFileBytes: 20 * 1024 * 1024 });
+        expect(config.egress.allowlist).toEqual([]);
     });
 
     test("a full host name under a public suffix, or one tenant's domain there, is allowed", () => {
@@ -102,13 +103,13 @@ describe("validateConfig accepts and normalises", () => {
 
     test("booleans given as text are read, and a field set to null or blank text takes its default", () => {
         expect(validate({ telegram: { enabled: "false" } }).telegram).toEqual({ enabled: false });
-        expect(validate({ telegram: { enabled: "true", allowFrom: ["1"] }, egress: { allowlist: ["api.telegram.org"] } }).telegram.enabled).toBe(true);
+        expect(validate({ telegram: { enabled: "true", allowFrom: ["1"] } }).telegram.enabled).toBe(true);
         expect(validate({ agent: { memoryMb: null, cpus: " ", pids: 256 } }).agent).toMatchObject({ memoryMb: 4096, cpus: 2, pids: 256 });
     });
 
-    test("Telegram user IDs are de-duplicated, and a relay's API root loses its trailing slash and must be allowlisted", () => {
-        const config = validate({ telegram: { enabled: true, allowFrom: ["42", 42, " 7 "], apiRoot: "https://relay.example.com/tg/" }, egress: { allowlist: ["relay.example.com"] } });
-        expect(config.telegram).toEqual({ enabled: true, allowFrom: ["42", "7"], apiRoot: "https://relay.example.com/tg" });
+    test("Telegram user IDs are de-duplicated, the relay's API root loses its trailing slash, and its limits are read", () => {
+        const config = validate({ telegram: { enabled: true, allowFrom: ["42", 42, " 7 "], apiRoot: "https://tg.example.com/tg/", sendsPerMinute: "30", maxFileBytes: 1048576 } });
+        expect(config.telegram).toEqual({ enabled: true, allowFrom: ["42", "7"], apiRoot: "https://tg.example.com/tg", sendsPerMinute: 30, maxFileBytes: 1048576 });
     });
 
     test("an SSH host key line keeps its type and key, not its comment; a CA bundle ends in a newline", () => {
@@ -118,9 +119,9 @@ describe("validateConfig accepts and normalises", () => {
         expect(validate({ agent: { extraCaCertificates: pem } }).agent.extraCaCertificates).toBe(`${pem}\n`);
     });
 
-    test("pinned hosts must be allowlisted names and map to IPv4", () => {
-        const config = validate({ egress: { allowlist: ["api.telegram.org"], pinnedHosts: { "API.telegram.org": "10.89.1.50" } } });
-        expect(config.egress.pinnedHosts).toEqual({ "api.telegram.org": "10.89.1.50" });
+    test("pinned hosts must be allowlisted names, or the relay's destination, and map to IPv4", () => {
+        const config = validate({ egress: { allowlist: ["pypi.org"], pinnedHosts: { "PyPI.org": "10.89.1.51", "API.telegram.org": "10.89.1.50" } } });
+        expect(config.egress.pinnedHosts).toEqual({ "pypi.org": "10.89.1.51", "api.telegram.org": "10.89.1.50" });
     });
 });
 
@@ -173,19 +174,23 @@ const REJECTIONS: Case[] = [
     ["an unknown GPU placement", { gpu: { placement: "cloud" } }, "secureclaw:gpu.placement", /"local".*"remote"/, /placement' remote/],
     ["a malformed SSH host key", { gpu: { ...REMOTE, sshHostKey: "not a key" } }, "secureclaw:gpu.sshHostKey", /SSH public host key/, /ssh-keyscan/],
     ["a remote GPU host without a pinned host key", { gpu: { ...REMOTE, sshHostKey: undefined } }, "secureclaw:gpu.sshHostKey", /is required when gpu\.placement is remote[\s\S]*insecure, set gpu\.insecureAnyHostKey true/, /ssh-keyscan -t ed25519 192\.168\.1\.50/],
-    ["Telegram without allowed users", { telegram: { enabled: true }, egress: { allowlist: ["api.telegram.org"] } }, "secureclaw:telegram.allowFrom", /nobody could talk/, /allowFrom\[0\]' 123456789/],
-    ["Telegram with a @username", { telegram: { enabled: true, allowFrom: ["@alice"] }, egress: { allowlist: ["api.telegram.org"] } }, "secureclaw:telegram.allowFrom[0]", /numeric Telegram user ID/, /123456789/],
-    ["Telegram with a user ID that has a leading zero (OpenClaw refuses it)", { telegram: { enabled: true, allowFrom: ["0123"] }, egress: { allowlist: ["api.telegram.org"] } }, "secureclaw:telegram.allowFrom[0]", /positive whole number without a leading zero\), got "0123"/, /allowFrom\[0\]' 123456789$/],
-    ["Telegram with user ID 0", { telegram: { enabled: true, allowFrom: ["123456789", 0] }, egress: { allowlist: ["api.telegram.org"] } }, "secureclaw:telegram.allowFrom[1]", /numeric Telegram user ID/, /allowFrom\[1\]' 123456789$/],
-    ["Telegram with a fractional user ID", { telegram: { enabled: true, allowFrom: [1.5] }, egress: { allowlist: ["api.telegram.org"] } }, "secureclaw:telegram.allowFrom[0]", /numeric Telegram user ID/, /123456789/],
+    ["Telegram without allowed users", { telegram: { enabled: true } }, "secureclaw:telegram.allowFrom", /nobody could talk/, /allowFrom\[0\]' 123456789/],
+    ["Telegram with a @username", { telegram: { enabled: true, allowFrom: ["@alice"] } }, "secureclaw:telegram.allowFrom[0]", /numeric Telegram user ID/, /123456789/],
+    ["Telegram with a user ID that has a leading zero (OpenClaw refuses it)", { telegram: { enabled: true, allowFrom: ["0123"] } }, "secureclaw:telegram.allowFrom[0]", /positive whole number without a leading zero\), got "0123"/, /allowFrom\[0\]' 123456789$/],
+    ["Telegram with user ID 0", { telegram: { enabled: true, allowFrom: ["123456789", 0] } }, "secureclaw:telegram.allowFrom[1]", /numeric Telegram user ID/, /allowFrom\[1\]' 123456789$/],
+    ["Telegram with a fractional user ID", { telegram: { enabled: true, allowFrom: [1.5] } }, "secureclaw:telegram.allowFrom[0]", /numeric Telegram user ID/, /123456789/],
     ["Telegram turned on with a word", { telegram: { enabled: "yes" } }, "secureclaw:telegram.enabled", /must be true or false, got "yes"/, /enabled' true$/],
-    ["Telegram without api.telegram.org allowed", { telegram: TELEGRAM }, "secureclaw:egress.allowlist", /does not allow api\.telegram\.org/, /allowlist\[0\]' api\.telegram\.org/],
-    ["Telegram API root over plain http", { telegram: { ...TELEGRAM, apiRoot: "http://relay.example.com" }, egress: { allowlist: ["api.telegram.org"] } }, "secureclaw:telegram.apiRoot", /https URL/, /https:\/\/api\.telegram\.org/],
+    ["api.telegram.org on the agent's allowlist (only the relay reaches it)", { egress: { allowlist: ["pypi.org", "api.telegram.org"] } }, "secureclaw:egress.allowlist[1]", /only the Telegram relay may reach[\s\S]*drop box/, /'secureclaw:telegram\.enabled' true$/],
+    ["a suffix that opens api.telegram.org", { telegram: TELEGRAM, egress: { allowlist: [".telegram.org"] } }, "secureclaw:egress.allowlist[0]", /opens api\.telegram\.org, which only the Telegram relay may reach/, /telegram\.enabled' true$/],
+    ["the relay's own API host on the allowlist", { telegram: { ...TELEGRAM, apiRoot: "https://tg.example.com" }, egress: { allowlist: ["tg.example.com"] } }, "secureclaw:egress.allowlist", /opens tg\.example\.com, which only the Telegram relay may reach/, /telegram\.enabled' true$/],
+    ["a send rate of zero", { telegram: { ...TELEGRAM, sendsPerMinute: 0 } }, "secureclaw:telegram.sendsPerMinute", /from 1 to 1800/, /sendsPerMinute' 60$/],
+    ["a file cap above Telegram's", { telegram: { ...TELEGRAM, maxFileBytes: 1e9 } }, "secureclaw:telegram.maxFileBytes", /from 1024 to 52428800/, /maxFileBytes' 20971520$/],
+    ["Telegram API root over plain http", { telegram: { ...TELEGRAM, apiRoot: "http://relay.example.com" } }, "secureclaw:telegram.apiRoot", /https URL/, /https:\/\/api\.telegram\.org/],
     ["Telegram API root with the bot token path", { telegram: { ...TELEGRAM, apiRoot: "https://relay.example.com/bot123:AA/" }, egress: { allowlist: ["relay.example.com"] } }, "secureclaw:telegram.apiRoot", /without \/bot<TOKEN>/, /https:\/\/api\.telegram\.org/],
     ["Telegram API root with credentials", { telegram: { ...TELEGRAM, apiRoot: "https://user:pass@relay.example.com" }, egress: { allowlist: ["relay.example.com"] } }, "secureclaw:telegram.apiRoot", /without credentials/, /apiRoot' https:/],
     ["Telegram API root with a fragment", { telegram: { ...TELEGRAM, apiRoot: "https://relay.example.com/#x" }, egress: { allowlist: ["relay.example.com"] } }, "secureclaw:telegram.apiRoot", /a fragment/, /apiRoot' https:/],
     ["Telegram API root with an environment reference", { telegram: { ...TELEGRAM, apiRoot: "https://relay.example.com/${HOME}" }, egress: { allowlist: ["relay.example.com"] } }, "secureclaw:telegram.apiRoot", /must not contain "\$\{"/, /apiRoot' https:/],
-    ["Telegram API root on an IP address", { telegram: { ...TELEGRAM, apiRoot: "https://149.154.167.220" }, egress: { allowlist: ["api.telegram.org"] } }, "secureclaw:telegram.apiRoot", /names only/, /apiRoot' https:/],
+    ["Telegram API root on an IP address", { telegram: { ...TELEGRAM, apiRoot: "https://149.154.167.220" } }, "secureclaw:telegram.apiRoot", /names only/, /apiRoot' https:/],
     ["memory below the floor", { agent: { memoryMb: 64 } }, "secureclaw:agent.memoryMb", /from 512 to 262144, got 64/, /memoryMb' 4096/],
     ["CPUs of zero", { agent: { cpus: 0 } }, "secureclaw:agent.cpus", /from 0.5 to 128/, /cpus' 2/],
     ["CPUs Docker can't keep exactly (a second up would replace the agent)", { agent: { cpus: 10.05 } }, "secureclaw:agent.cpus", /it would store 10\.1/, /cpus' 2/],
@@ -204,8 +209,8 @@ const REJECTIONS: Case[] = [
     ["a second overlap gets a suggestion that does not collide with the first", { network: { enclaveSubnet: "10.89.0.0/16" } }, "secureclaw:network.modelSubnet", /overlaps network.enclaveSubnet/, /modelSubnet' 10\.90\.1\.0\/24$/],
     ["an unknown section field (typo)", { agent: { memoryMB: 1024 } }, "secureclaw:agent.memoryMB", /not a known setting/, /config rm/],
     ["an unknown section", { egres: {} } as RawConfig, "secureclaw:egres", /not a known setting/, /config rm/],
-    ["a pinned host that is not allowlisted", { egress: { allowlist: ["api.telegram.org"], pinnedHosts: { "evil.example.com": "10.0.0.1" } } }, 'secureclaw:egress.pinnedHosts["evil.example.com"]', /never widens/, /'secureclaw:egress\.allowlist\[1\]' evil\.example\.com$/],
-    ["a pinned host mapped to a name", { egress: { allowlist: ["api.telegram.org"], pinnedHosts: { "api.telegram.org": "relay.lan" } } }, 'secureclaw:egress.pinnedHosts["api.telegram.org"]', /IPv4 address/, /'secureclaw:egress\.pinnedHosts\["api\.telegram\.org"\]' 10\.89\.1\.50$/],
+    ["a pinned host that is not allowlisted", { egress: { allowlist: ["pypi.org"], pinnedHosts: { "evil.example.com": "10.0.0.1" } } }, 'secureclaw:egress.pinnedHosts["evil.example.com"]', /never widens/, /'secureclaw:egress\.allowlist\[1\]' evil\.example\.com$/],
+    ["a pinned host mapped to a name", { egress: { pinnedHosts: { "api.telegram.org": "relay.lan" } } }, 'secureclaw:egress.pinnedHosts["api.telegram.org"]', /IPv4 address/, /'secureclaw:egress\.pinnedHosts\["api\.telegram\.org"\]' 10\.89\.1\.50$/],
     ["a pinned suffix", { egress: { allowlist: [".example.com"], pinnedHosts: { ".example.com": "10.0.0.1" } } }, 'secureclaw:egress.pinnedHosts[".example.com"]', /full host name/, /10\.89\.1\.50/],
 ];
 
@@ -233,7 +238,7 @@ describe("validateConfig checks secrets without reading them", () => {
     test.each<[string, RawConfig, SecretKey[], string]>([
         ["the gateway key is always required", {}, ["vllmApiKey"], "secureclaw:gatewayMasterKey"],
         ["the vLLM key is always required", {}, ["gatewayMasterKey"], "secureclaw:vllmApiKey"],
-        ["the bot token when Telegram is on", { telegram: TELEGRAM, egress: { allowlist: ["api.telegram.org"] } }, ["gatewayMasterKey", "vllmApiKey"], "secureclaw:telegramBotToken"],
+        ["the bot token when Telegram is on", { telegram: TELEGRAM }, ["gatewayMasterKey", "vllmApiKey"], "secureclaw:telegramBotToken"],
         ["the SSH key when the GPU host is remote", { gpu: REMOTE }, ["gatewayMasterKey", "vllmApiKey"], "secureclaw:sshPrivateKey"],
     ])("%s", (_title, raw, present, key) => {
         const problem = problemsOf(raw, presence(present)).find((p) => p.key === key);
@@ -254,7 +259,7 @@ describe("validateConfig checks secrets without reading them", () => {
 
 describe("ConfigError", () => {
     test("is a pulumi.RunError (the CLI prints its message without a stack trace) whose message is exactly the list", () => {
-        const error = errorOf(() => validate({ telegram: { enabled: true, allowFrom: ["0123"] }, egress: { allowlist: ["api.telegram.org"] } }));
+        const error = errorOf(() => validate({ telegram: { enabled: true, allowFrom: ["0123"] } }));
         expect(RunError.isInstance(error)).toBe(true);
         expect(error.name).toBe("ConfigError");
         expect(error.message).toBe(
@@ -274,7 +279,7 @@ describe("ConfigError", () => {
     });
 
     test("problems in one section don't hide the checks across sections", () => {
-        const keys = problemsOf({ agent: { pids: 1 }, telegram: TELEGRAM, model: { size: "qwen3-30b-a3b-bf16" } }).map((p) => p.key);
+        const keys = problemsOf({ agent: { pids: 1 }, telegram: { ...TELEGRAM, apiRoot: "https://tg.example.com" }, egress: { allowlist: ["tg.example.com"] }, model: { size: "qwen3-30b-a3b-bf16" } }).map((p) => p.key);
         expect(keys).toEqual(["secureclaw:agent.pids", "secureclaw:model.tensorParallelSize", "secureclaw:egress.allowlist"]);
     });
 

@@ -1,0 +1,58 @@
+/**
+ * Renders the relay's settings file (relay.json). Pure. It names the Bot API
+ * root, the file cap and, per agent, the users it may hear from and write to
+ * and its send rate. No secret: each agent's credential is derived from the
+ * token the relay reads from its secret file. The relay re-reads the file in
+ * place, so adding an agent restarts nothing.
+ */
+
+export interface RelayAgent {
+    /** Lowercase letters, digits and dashes, starting with a letter (≤ 32): the agent's name in the audit log and its credential. */
+    name: string;
+    /** Numeric Telegram user ids (their private chats) this agent serves. */
+    allowFrom: string[];
+    /** Writes admitted in any 60 s. */
+    sendsPerMinute: number;
+}
+
+export interface RelaySettingsInput {
+    /** Bot API root, https on port 443 (e.g. https://api.telegram.org). */
+    upstream: string;
+    /** Largest file moved either way. */
+    maxFileBytes: number;
+    agents: RelayAgent[];
+}
+
+const AGENT_NAME = /^[a-z][a-z0-9-]{0,31}$/;
+const USER_ID = /^[1-9][0-9]{0,19}$/;
+
+export function renderRelaySettings(input: RelaySettingsInput): string {
+    const problems: string[] = [];
+    const whole = (at: string, v: number) => {
+        if (!Number.isSafeInteger(v) || v < 1) problems.push(`${at} must be a positive whole number, got ${v}`);
+    };
+    let url: URL | undefined;
+    try {
+        url = new URL(input.upstream);
+    } catch {
+        // reported below
+    }
+    if (!url || url.protocol !== "https:" || url.port !== "" || url.search !== "" || url.username !== "") problems.push(`upstream must be an https URL on port 443, got ${JSON.stringify(input.upstream)}`);
+    whole("maxFileBytes", input.maxFileBytes);
+    if (input.agents.length === 0) problems.push("at least one agent is required");
+    const seen = new Set<string>();
+    for (const a of input.agents) {
+        if (!AGENT_NAME.test(a.name)) problems.push(`agent name ${JSON.stringify(a.name)} must be lowercase letters, digits and dashes, starting with a letter (≤ 32)`);
+        if (seen.has(a.name)) problems.push(`agent ${a.name} is listed twice`);
+        seen.add(a.name);
+        if (a.allowFrom.length === 0 || !a.allowFrom.every((id) => USER_ID.test(id))) problems.push(`agent ${a.name}: allowFrom must list numeric Telegram user ids`);
+        whole(`agent ${a.name}: sendsPerMinute`, a.sendsPerMinute);
+    }
+    if (problems.length > 0) throw new Error(`relay settings: ${problems.join("; ")}`);
+
+    const agents = Object.fromEntries([...input.agents].sort((x, y) => x.name.localeCompare(y.name)).map((a) => [a.name, {
+        allowFrom: [...new Set(a.allowFrom)].sort(),
+        sendsPerMinute: a.sendsPerMinute,
+    }]));
+    return `${JSON.stringify({ version: 1, upstream: input.upstream.replace(/\/+$/, ""), maxFileBytes: input.maxFileBytes, agents }, null, 2)}\n`;
+}

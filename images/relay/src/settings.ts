@@ -1,0 +1,77 @@
+/**
+ * The relay's settings file (rendered by components/relay/relaySettings.ts):
+ *
+ *   { "version": 1, "upstream": "https://api.telegram.org", "maxFileBytes": …,
+ *     "agents": { "<name>": { "allowFrom": ["<user id>", …], "sendsPerMinute": … } } }
+ *
+ * No secret: each agent's credential is derived from the bot token the relay
+ * reads from its secret file. Parsed strictly, like the door's: an unknown
+ * key or a wrong value is an error, so a typo can't lift a limit.
+ */
+export interface AgentPolicy {
+    name: string;
+    /** Telegram user ids (= their private chat ids) this agent may hear from and write to. */
+    allowFrom: ReadonlySet<string>;
+    /** Writes (sends, edits, deletes, chat actions) admitted in any 60 s. */
+    sendsPerMinute: number;
+}
+
+export interface RelaySettings {
+    /** Bot API root the relay calls through the proxy: https, port 443. */
+    upstream: URL;
+    /** Largest file uploaded or downloaded. */
+    maxFileBytes: number;
+    agents: AgentPolicy[];
+}
+
+export const AGENT_NAME = /^[a-z][a-z0-9-]{0,31}$/;
+const USER_ID = /^[1-9][0-9]{0,19}$/;
+
+export function parseSettings(text: string): RelaySettings {
+    const problems: string[] = [];
+    let raw: unknown;
+    try {
+        raw = JSON.parse(text);
+    } catch (e) {
+        throw new Error(`settings are not JSON: ${(e as Error).message}`);
+    }
+    const root = object(raw, "settings", ["version", "upstream", "maxFileBytes", "agents"], problems);
+    if (root.version !== 1) problems.push(`version: expected 1, got ${JSON.stringify(root.version)}`);
+    let upstream = new URL("https://api.telegram.org");
+    try {
+        upstream = new URL(String(root.upstream));
+        if (upstream.protocol !== "https:" || upstream.port !== "" || upstream.search !== "" || upstream.username !== "") throw new Error();
+    } catch {
+        problems.push(`upstream: expected an https URL on port 443, got ${JSON.stringify(root.upstream)}`);
+    }
+    const maxFileBytes = positiveInt(root.maxFileBytes, "maxFileBytes", problems);
+    const agents: AgentPolicy[] = Object.entries(object(root.agents, "agents", undefined, problems)).map(([name, value]) => {
+        const at = `agents.${name}`;
+        if (!AGENT_NAME.test(name)) problems.push(`${at}: an agent name is lowercase letters, digits and dashes, starting with a letter (≤ 32)`);
+        const agent = object(value, at, ["allowFrom", "sendsPerMinute"], problems);
+        const allowFrom = Array.isArray(agent.allowFrom) ? agent.allowFrom : [];
+        if (allowFrom.length === 0 || !allowFrom.every((id) => typeof id === "string" && USER_ID.test(id))) {
+            problems.push(`${at}.allowFrom: expected a non-empty list of numeric Telegram user ids as strings`);
+        }
+        return { name, allowFrom: new Set(allowFrom.map(String)), sendsPerMinute: positiveInt(agent.sendsPerMinute, `${at}.sendsPerMinute`, problems) };
+    });
+    if (agents.length === 0) problems.push("agents: at least one agent is required");
+    if (problems.length > 0) throw new Error(`invalid settings:\n  - ${problems.join("\n  - ")}`);
+    return { upstream, maxFileBytes, agents };
+}
+
+function object(value: unknown, at: string, keys: readonly string[] | undefined, problems: string[]): Record<string, unknown> {
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+        problems.push(`${at}: expected an object`);
+        return {};
+    }
+    const record = value as Record<string, unknown>;
+    if (keys) for (const key of Object.keys(record)) if (!keys.includes(key)) problems.push(`${at}.${key}: unknown key`);
+    return record;
+}
+
+function positiveInt(value: unknown, at: string, problems: string[]): number {
+    if (typeof value === "number" && Number.isSafeInteger(value) && value > 0) return value;
+    problems.push(`${at}: expected a positive whole number, got ${JSON.stringify(value)}`);
+    return 1;
+}
