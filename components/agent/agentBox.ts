@@ -81,6 +81,10 @@ export class AgentBox extends pulumi.ComponentResource {
             // Created stopped: startUnderPidsLimit starts it once the limit holds.
             ...STARTED_UNDER_PIDS_LIMIT,
             user: `${AGENT.uid}:${AGENT.uid}`,
+            // Always written, "runc" too: the provider reads the engine's runtime
+            // back ("runc" for the default) and keeps state for an unset input, so
+            // leaving it unset would never move a box back from runsc to runc.
+            runtime: args.agent.runtime,
             tmpfs: agentTmpfs(),
             memory: args.agent.memoryMb,
             memorySwap: args.agent.memoryMb,

@@ -71,6 +71,23 @@ export const AGENT = {
     },
 } as const;
 
+/**
+ * OCI runtimes the agent box may run under. `runc` is every engine's own;
+ * `runsc` is gVisor, which the engine has only once it is installed and
+ * registered (with GVISOR_RUNTIME_ARGS).
+ */
+export const AGENT_RUNTIMES = ["runc", "runsc"] as const;
+/** One of AGENT_RUNTIMES. */
+export type AgentRuntime = (typeof AGENT_RUNTIMES)[number];
+
+/**
+ * The arguments runsc must be registered with. Its default network mode
+ * (netstack) refuses a container on a Docker network ("cannot run with
+ * network enabled in root network namespace"); in host mode gVisor uses the
+ * network namespace Docker made for the container, so the box keeps its own.
+ */
+export const GVISOR_RUNTIME_ARGS = ["--network=host"] as const;
+
 /** Files inside the agent's config volume, relative to AGENT.paths.config. */
 export const AGENT_FILES = {
     openclaw: "openclaw.json",
