@@ -11,6 +11,7 @@ import { labels } from "../shared/labels";
 import { STARTED_UNDER_PIDS_LIMIT, startUnderPidsLimit } from "../shared/startUnderPidsLimit";
 import { agentConfigFiles } from "./agentConfigFiles";
 import { agentEnvironment } from "./agentEnvironment";
+import { agentProcessLimits } from "./agentProcessLimits";
 import { AgentSettings } from "./agentSettings";
 import { agentTmpfs } from "./agentTmpfs";
 
@@ -74,6 +75,7 @@ export class AgentBox extends pulumi.ComponentResource {
         const envs = pulumi.secret(pulumi.all([args.gatewayKey, args.telegramBotToken]).apply(
             ([gatewayKey, telegramBotToken]) => agentEnvironment(args, { gatewayKey, telegramBotToken })));
 
+        const limits = agentProcessLimits(args.agent.runtime, args.agent.pids);
         this.container = new docker.Container(name, {
             name: `${args.namePrefix}-agent`,
             image,
@@ -92,6 +94,7 @@ export class AgentBox extends pulumi.ComponentResource {
             ulimits: [
                 { name: "nofile", soft: 4096, hard: 8192 },
                 { name: "core", soft: 0, hard: 0 },
+                ...(limits.nproc === undefined ? [] : [{ name: "nproc", soft: limits.nproc, hard: limits.nproc }]),
             ],
             networksAdvanced: [{ name: args.enclaveNetwork, aliases: ["agent"] }],
             // Docker's embedded resolver forwards names it doesn't know to the
@@ -116,7 +119,7 @@ export class AgentBox extends pulumi.ComponentResource {
         }, { parent: this, dependsOn: [...config.writers, ...args.sidecars], deleteBeforeReplace: true });
 
         // No process of the agent runs before its fork-bomb ceiling is in force.
-        this.started = startUnderPidsLimit(`${name}-start`, this.container, args.agent.pids, this);
+        this.started = startUnderPidsLimit(`${name}-start`, this.container, limits.hostPidsLimit, this);
 
         this.registerOutputs({ container: this.container.name, workspaceVolumeName: this.workspaceVolumeName });
     }

@@ -3,6 +3,7 @@
  * runtime (before anything is declared), and what the agent container gets.
  * The engine is never asked here: its answer is injected.
  */
+import { agentProcessLimits } from "../../components/agent/agentProcessLimits";
 import { ASSUME_RUNTIMES_ENV, checkAgentRuntime, EngineAnswer, EngineRuntimes, runtimeProblems } from "../../config/engineRuntime";
 import { ConfigError } from "../../config/problems";
 import { readmeSetup, runFailingProgram, runProgram, stackFileConfig, withPaths } from "../support/program";
@@ -77,6 +78,19 @@ describe("checkAgentRuntime: up fails, preview warns", () => {
     });
 });
 
+describe("agentProcessLimits: agent.pids under each runtime", () => {
+    test.each<["runc" | "runsc", number, { hostPidsLimit: number; nproc?: number }]>([
+        // runc: the cgroup counts the box's own processes; an nproc ulimit would count the whole host's uid 1000.
+        ["runc", 512, { hostPidsLimit: 512 }],
+        ["runc", 64, { hostPidsLimit: 64 }],
+        // runsc: gVisor's kernel counts nproc per box; the host limit covers what that many guest tasks cost (64 + 8 each).
+        ["runsc", 512, { hostPidsLimit: 4160, nproc: 512 }],
+        ["runsc", 256, { hostPidsLimit: 2112, nproc: 256 }],
+    ])("%s, pids %d", (runtime, pids, expected) => {
+        expect(agentProcessLimits(runtime, pids)).toEqual(expected);
+    });
+});
+
 describe("the program (index.ts under mocks) with agent.runtime", () => {
     const setup = readmeSetup("dev");
     const config = (runtime?: string) => withPaths(withPaths(stackFileConfig("dev"), setup.config), runtime === undefined ? {} : { "agent.runtime": runtime });
@@ -94,11 +108,16 @@ describe("the program (index.ts under mocks) with agent.runtime", () => {
         // No engine answer is injected: with runc the program must not ask one.
         const run = await runProgram("dev", { config: config(), secrets: setup.secrets });
         expect(agentRuntime(run)).toBe("runc");
+        expect((run.one(CONTAINER, "agent").inputs.ulimits as Array<{ name: string }>).map((u) => u.name)).not.toContain("nproc");
     });
 
     test("agent.runtime runsc on an engine that has it: the agent runs under runsc, nothing else does", async () => {
         const run = await withEngine(WITH_GVISOR, () => runProgram("dev", { config: config("runsc"), secrets: setup.secrets }));
         expect(agentRuntime(run)).toBe("runsc");
+        const agent = run.one(CONTAINER, "agent");
+        expect(agent.inputs.ulimits).toContainEqual({ name: "nproc", soft: 512, hard: 512 });
+        const start = run.resources.find((r) => r.type === "command:local:Command" && r.name === `${agent.name}-start`)!;
+        expect(start.inputs.create).toBe(`docker update --pids-limit 4160 ${agent.name}-id && docker start ${agent.name}-id`);
         const others = run.resources.filter((r) => r.type === CONTAINER && r.inputs.runtime !== undefined && r !== run.one(CONTAINER, "agent"));
         expect(others.map((r) => r.name)).toEqual([]);
     });
