@@ -83,6 +83,7 @@ export class AgentBox extends pulumi.ComponentResource {
             // Created stopped: startUnderPidsLimit starts it once the limit holds.
             ...STARTED_UNDER_PIDS_LIMIT,
             user: `${AGENT.uid}:${AGENT.uid}`,
+            hostname: AGENT.hostname,
             // Always written, "runc" too: the provider reads the engine's runtime
             // back ("runc" for the default) and keeps state for an unset input, so
             // leaving it unset would never move a box back from runsc to runc.

@@ -57,6 +57,15 @@ export const ISOLATED_BRIDGE_OPTIONS: Readonly<Record<string, string>> = {
 export const AGENT = {
     /** uid and gid of the agent user (`node` in the base image). */
     uid: 1000,
+    /**
+     * The box's hostname, the same in every container that replaces it.
+     * OpenClaw leases its state directory to the process that owns it, named
+     * by host, pid and start time; a lease of another host can't be judged
+     * dead and holds for its whole TTL (5 minutes), so a replaced box with a
+     * new hostname (Docker's default: the container ID) could not start its
+     * gateway for up to 5 minutes.
+     */
+    hostname: "agent",
     /** OpenClaw's gateway port inside the box (health checks only; never published). */
     port: 18789,
     paths: {

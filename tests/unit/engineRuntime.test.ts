@@ -108,6 +108,8 @@ describe("the program (index.ts under mocks) with agent.runtime", () => {
         // No engine answer is injected: with runc the program must not ask one.
         const run = await runProgram("dev", { config: config(), secrets: setup.secrets });
         expect(agentRuntime(run)).toBe("runc");
+        // A fixed hostname: OpenClaw's state lease names the host, so a replaced box must be the same host to reclaim it.
+        expect(run.one(CONTAINER, "agent").inputs.hostname).toBe("agent");
         expect((run.one(CONTAINER, "agent").inputs.ulimits as Array<{ name: string }>).map((u) => u.name)).not.toContain("nproc");
     });
 
