@@ -70,6 +70,13 @@ export class AgentBox extends pulumi.ComponentResource {
         }, { parent: this, retainOnDelete: role === "workspace" });
         const workspace = volume("workspace", "workspace");
         const state = volume("state", "agent-state");
+        // OpenClaw's SQLite state written under runc can't be opened under gVisor
+        // 2022-12 ("database is locked"), so the box under runsc keeps its own
+        // state; the runc state stays declared, untouched, for a switch back.
+        const boxState = args.agent.runtime === "runsc" ? new docker.Volume(`${name}-state-gvisor`, {
+            name: `${args.namePrefix}-agent-state-gvisor`,
+            labels: labels(args.namePrefix, "agent-state"),
+        }, { parent: this }) : state;
         this.workspaceVolumeName = workspace.name;
 
         const envs = pulumi.secret(pulumi.all([args.gatewayKey, args.telegramBotToken]).apply(
@@ -109,7 +116,7 @@ export class AgentBox extends pulumi.ComponentResource {
             envs,
             volumes: [
                 { volumeName: workspace.name, containerPath: AGENT.paths.workspace },
-                { volumeName: state.name, containerPath: AGENT.paths.state },
+                { volumeName: boxState.name, containerPath: AGENT.paths.state },
                 { volumeName: config.volumeName, containerPath: AGENT.paths.config, readOnly: true },
             ],
             healthcheck: healthcheck(
@@ -117,6 +124,8 @@ export class AgentBox extends pulumi.ComponentResource {
                 { interval: 15, timeout: 5, startPeriod: 60 },
             ),
             labels: labels(args.namePrefix, "agent"),
+            // Stopped (SIGTERM) before it is removed: OpenClaw closes its SQLite state and lease cleanly.
+            destroyGraceSeconds: 10,
         }, { parent: this, dependsOn: [...config.writers, ...args.sidecars], deleteBeforeReplace: true });
 
         // No process of the agent runs before its fork-bomb ceiling is in force.

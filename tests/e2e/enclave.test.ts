@@ -600,6 +600,7 @@ suite("SecureClaw enclave on a real Docker engine", () => {
             const pids = stackFile().agent.pids;
             expect(info.HostConfig.Ulimits).toContainEqual({ Name: "nproc", Soft: pids, Hard: pids });
             expect(info.HostConfig.PidsLimit).toBe(agentProcessLimits("runsc", pids).hostPidsLimit);
+            expect(info.Mounts.find((mt: { Destination: string }) => mt.Destination === "/var/lib/openclaw").Name).toBe(`${PREFIX}-agent-state-gvisor`);
             expect(health(AGENT)).toBe("healthy");
         });
 

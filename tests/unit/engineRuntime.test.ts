@@ -108,6 +108,10 @@ describe("the program (index.ts under mocks) with agent.runtime", () => {
         // No engine answer is injected: with runc the program must not ask one.
         const run = await runProgram("dev", { config: config(), secrets: setup.secrets });
         expect(agentRuntime(run)).toBe("runc");
+        const runcAgent = run.one(CONTAINER, "agent");
+        expect((runcAgent.inputs.envs as string[]).filter((e) => e.startsWith("FS_SAFE_NATIVE_MODE"))).toEqual([]);
+        expect((runcAgent.inputs.volumes as Array<{ volumeName: string; containerPath: string }>).find((v) => v.containerPath === "/var/lib/openclaw")!.volumeName).toBe("secureclaw-dev-agent-state");
+        expect(runcAgent.inputs.destroyGraceSeconds).toBe(10);
         // A fixed hostname: OpenClaw's state lease names the host, so a replaced box must be the same host to reclaim it.
         expect(run.one(CONTAINER, "agent").inputs.hostname).toBe("agent");
         expect((run.one(CONTAINER, "agent").inputs.ulimits as Array<{ name: string }>).map((u) => u.name)).not.toContain("nproc");
@@ -118,6 +122,12 @@ describe("the program (index.ts under mocks) with agent.runtime", () => {
         expect(agentRuntime(run)).toBe("runsc");
         const agent = run.one(CONTAINER, "agent");
         expect(agent.inputs.ulimits).toContainEqual({ name: "nproc", soft: 512, hard: 512 });
+        // gVisor 2022-12 lacks openat2: OpenClaw's file helper runs without it.
+        expect(agent.inputs.envs).toContain("FS_SAFE_NATIVE_MODE=off");
+        // Its own state (runc's SQLite state can't be reopened there); the runc state volume is still declared.
+        const stateMount = (agent.inputs.volumes as Array<{ volumeName: string; containerPath: string }>).find((v) => v.containerPath === "/var/lib/openclaw")!;
+        expect(stateMount.volumeName).toBe("secureclaw-dev-agent-state-gvisor");
+        expect(run.byRole("docker:index/volume:Volume", "agent-state").map((v) => v.inputs.name).sort()).toEqual(["secureclaw-dev-agent-state", "secureclaw-dev-agent-state-gvisor"]);
         const start = run.resources.find((r) => r.type === "command:local:Command" && r.name === `${agent.name}-start`)!;
         expect(start.inputs.create).toBe(`docker update --pids-limit 4160 ${agent.name}-id && docker start ${agent.name}-id`);
         const others = run.resources.filter((r) => r.type === CONTAINER && r.inputs.runtime !== undefined && r !== run.one(CONTAINER, "agent"));
