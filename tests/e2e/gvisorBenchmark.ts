@@ -40,7 +40,11 @@ const RUNTIMES: AgentRuntime[] = ["runc", "runsc"];
 const HEALTHZ = `import urllib.request; urllib.request.urlopen('http://127.0.0.1:${AGENT.port}/healthz', timeout=2)`;
 const MiB = 1024 * 1024;
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const median = (xs: number[]) => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    const mid = Math.floor(sorted.length / 2);
+    return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
 const since = (t: bigint) => Number(process.hrtime.bigint() - t) / 1e9;
 
 function settings(runtime: AgentRuntime): AgentSettings {
