@@ -11,7 +11,11 @@
 import { execFileSync } from "child_process";
 import { askGateway, chatBody } from "./gateway";
 import { GPU_HOST_IP, PREFIX, TELEGRAM_IP } from "./setup";
-import { docker, listenOnHost, probe } from "./support";
+import * as fs from "fs";
+import * as path from "path";
+import { docker, listenOnHost, probe, sh } from "./support";
+
+const PROBE_SOURCE = fs.readFileSync(path.join(__dirname, "probes", "probe.py"), "utf8");
 
 export interface AttackRow {
     attack: string;
@@ -47,8 +51,8 @@ export async function controls(box: string): Promise<Record<string, unknown>> {
     return { allowedConnect: allowed.code, doorResolves: door.resolved, chat: chat.code };
 }
 
-/** Every probe.py attack of the suite against `box`, whose process ceiling is `pids`. */
-export async function probeAttacks(box: string, pids: number): Promise<AttackRow[]> {
+/** Every probe.py attack of the suite against `box` but the fork bomb (forkBomb, below). */
+export async function probeAttacks(box: string): Promise<AttackRow[]> {
     const rows: AttackRow[] = [];
     const row = (attack: string, blocked: boolean, detail: unknown) => rows.push({ attack, blocked, detail });
 
@@ -97,8 +101,18 @@ export async function probeAttacks(box: string, pids: number): Promise<AttackRow
     const zero = "0000000000000000";
     row("escalate: capabilities / setuid / write root or config", self.uid === 1000 && [self.cap_eff, self.cap_prm, self.cap_bnd].every((c) => c === zero)
         && self.no_new_privs_prctl === 1 && !self.docker_sock && self.setuid_files.length === 0 && self.gpu_devices.length === 0 && !escalation.writable_root, escalation);
-    const bomb = await probe(box, "forkbomb", ["5000"]);
-    const running = docker("inspect", "-f", "{{.State.Running}}", box) === "true";
-    row(`fork bomb (ceiling ${pids})`, bomb.forked < pids && /Resource temporarily unavailable/.test(bomb.stopped_by ?? "") && running, { ...bomb, running });
     return rows;
+}
+
+/**
+ * A fork bomb in `box`, whose ceiling is `pids`: blocked when the kernel
+ * refused a fork below the ceiling and the box is still running.
+ */
+export async function forkBomb(box: string, pids: number): Promise<AttackRow> {
+    const r = await sh("docker", ["exec", "-i", box, "python3", "-", "forkbomb", "5000"], PROBE_SOURCE);
+    const line = r.stdout.trim().split("\n").pop() ?? "";
+    const bomb = line.startsWith("{") ? JSON.parse(line) : { forked: undefined, stopped_by: undefined, output: (r.stdout + r.stderr).slice(0, 300) };
+    const running = docker("inspect", "-f", "{{.State.Running}}", box) === "true";
+    const blocked = typeof bomb.forked === "number" && bomb.forked < pids && /Resource temporarily unavailable/.test(bomb.stopped_by ?? "") && running;
+    return { attack: `fork bomb (ceiling ${pids})`, blocked, detail: { ...bomb, running } };
 }

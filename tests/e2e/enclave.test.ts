@@ -16,7 +16,7 @@ import { doorCredential } from "../../components/door/credentials";
 import { agentProcessLimits } from "../../components/agent/agentProcessLimits";
 import { MODEL_PRESETS } from "../../config/presets";
 import { REPO_ROOT } from "../support/program";
-import { controls, probeAttacks } from "./attackSet";
+import { controls, forkBomb, probeAttacks } from "./attackSet";
 import { AGENT_KEY, askGateway, askGatewayMany, burst, chatBody, gatewayAnswers, header, liteLLMRequests, REFUSED_ROUTES, revealing, sseData, standinRequests, tag } from "./gateway";
 import { destroy, leftovers, realize, RealizeResult } from "./harness";
 import { E2E_SECRETS, GPU_HOST_IP, Materials, PREFIX, STACK, STANDINS, TELEGRAM_IP, buildStandinImages, cleanE2E, destroyHooks, e2eConfig, materials, stackFile, standinHooks, teardownE2E, telegramRequests } from "./setup";
@@ -624,12 +624,21 @@ suite("SecureClaw enclave on a real Docker engine", () => {
             const control = await controls(AGENT);
             expect(control).toEqual({ allowedConnect: 200, doorResolves: true, chat: 200 });
             modelCallsAnswered++;
-            const rows = await probeAttacks(AGENT, stackFile().agent.pids);
+            const rows = await probeAttacks(AGENT);
             for (const r of rows) tally.record(`[runsc] ${r.attack}`, r.blocked, r.detail);
             expect(rows.length).toBeGreaterThanOrEqual(20);
             expect(rows.filter((r) => !r.blocked)).toEqual([]);
             expect(health(AGENT)).toBe("healthy");
         }, 4 * MINUTE);
+
+        // Last: on 2026-12-03 this failed. The box's memory limit (1536 MiB, OpenClaw
+        // ~800 MiB idle) was reached before the nproc ceiling, and the cgroup OOM
+        // killer killed the whole sandbox (one host process), not one guest process.
+        test("a fork bomb stops at agent.pids inside gVisor and the box keeps running", async () => {
+            const r = await forkBomb(AGENT, stackFile().agent.pids);
+            tally.record(`[runsc] ${r.attack}`, r.blocked, r.detail);
+            expect(r).toMatchObject({ blocked: true });
+        }, 2 * MINUTE);
     });
     // ---- end gVisor ----
 
