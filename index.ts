@@ -1,9 +1,12 @@
 import { SecureClawEnclave } from "./components/enclave";
+import { checkAgentRuntime } from "./config/engineRuntime";
 import { loadConfig } from "./config/load";
 
 // Validation runs first. On bad config it throws a ConfigError, a pulumi.RunError:
 // the CLI prints its list of problems (no stack trace) and no resource is declared.
 const { config, secrets } = loadConfig();
+// Then the engine must have the agent's runtime (gVisor is installed separately).
+checkAgentRuntime(config.agent.runtime);
 
 const enclave = new SecureClawEnclave("secureclaw", { config, secrets, repoRoot: __dirname });
 

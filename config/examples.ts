@@ -67,6 +67,7 @@ const RIGHT_VALUES: Record<string, RightValue> = {
     "agent.tokensPerMinute": "1000000",
     "agent.tokensPerDay": "50000000",
     "agent.concurrentRequests": "4",
+    "agent.runtime": "runsc",
     "agent.extraCaCertificates": `"$(cat relay-ca.pem)"`,
     gateway: { at: "gateway.requestTimeoutSeconds", value: "600" },
     "gateway.requestTimeoutSeconds": "600",

@@ -9,6 +9,7 @@
  */
 import { cpusRoundTrip, dockerCpus } from "../components/shared/canonical";
 import { DEFAULT_DOOR_LIMITS } from "../components/door/doorSettings";
+import { AGENT_RUNTIMES } from "../policy/contract/contract";
 import { z } from "zod";
 import { allowlistCovers, checkAllowlistEntry, normalizeAllowlist, RELAY_ONLY_HOSTS, relayOnlyHostOpenedBy, relayOnlyProblem } from "../policy/contract/allowlist";
 import { addProblem, fields, flag, list, numberIn, onceValid, section, shown, text } from "./fields";
@@ -343,6 +344,8 @@ export const AgentSection = section(
         tokensPerDay: numberIn(1000, 1e12, { integer: true }).default(DEFAULT_DOOR_LIMITS.tokensPerDay),
         /** Model requests in flight at once. */
         concurrentRequests: numberIn(1, 256, { integer: true }).default(DEFAULT_DOOR_LIMITS.concurrentRequests),
+        /** The OCI runtime of the agent box: `runc` (the engine's own) or `runsc` (gVisor's user-space kernel between the box and the host's). */
+        runtime: z.enum(AGENT_RUNTIMES, { error: (issue) => `must be ${AGENT_RUNTIMES.map((r) => `"${r}"`).join(" or ")} (gVisor), got ${shown(issue.input)}` }).default("runc"),
         /** PEM certificates the agent trusts in addition to the system store (a TLS-inspecting relay, a test CA). */
         extraCaCertificates: text(values.pemCertificates)
             .transform((pem) => `${pem}\n`)

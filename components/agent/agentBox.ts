@@ -11,6 +11,7 @@ import { labels } from "../shared/labels";
 import { STARTED_UNDER_PIDS_LIMIT, startUnderPidsLimit } from "../shared/startUnderPidsLimit";
 import { agentConfigFiles } from "./agentConfigFiles";
 import { agentEnvironment } from "./agentEnvironment";
+import { agentProcessLimits } from "./agentProcessLimits";
 import { AgentSettings } from "./agentSettings";
 import { agentTmpfs } from "./agentTmpfs";
 
@@ -69,11 +70,19 @@ export class AgentBox extends pulumi.ComponentResource {
         }, { parent: this, retainOnDelete: role === "workspace" });
         const workspace = volume("workspace", "workspace");
         const state = volume("state", "agent-state");
+        // OpenClaw's SQLite state written under runc can't be opened under gVisor
+        // 2022-12 ("database is locked"), so the box under runsc keeps its own
+        // state; the runc state stays declared, untouched, for a switch back.
+        const boxState = args.agent.runtime === "runsc" ? new docker.Volume(`${name}-state-gvisor`, {
+            name: `${args.namePrefix}-agent-state-gvisor`,
+            labels: labels(args.namePrefix, "agent-state"),
+        }, { parent: this }) : state;
         this.workspaceVolumeName = workspace.name;
 
         const envs = pulumi.secret(pulumi.all([args.gatewayKey, args.telegramBotToken]).apply(
             ([gatewayKey, telegramBotToken]) => agentEnvironment(args, { gatewayKey, telegramBotToken })));
 
+        const limits = agentProcessLimits(args.agent.runtime, args.agent.pids);
         this.container = new docker.Container(name, {
             name: `${args.namePrefix}-agent`,
             image,
@@ -81,6 +90,11 @@ export class AgentBox extends pulumi.ComponentResource {
             // Created stopped: startUnderPidsLimit starts it once the limit holds.
             ...STARTED_UNDER_PIDS_LIMIT,
             user: `${AGENT.uid}:${AGENT.uid}`,
+            hostname: AGENT.hostname,
+            // Always written, "runc" too: the provider reads the engine's runtime
+            // back ("runc" for the default) and keeps state for an unset input, so
+            // leaving it unset would never move a box back from runsc to runc.
+            runtime: args.agent.runtime,
             tmpfs: agentTmpfs(),
             memory: args.agent.memoryMb,
             memorySwap: args.agent.memoryMb,
@@ -88,6 +102,7 @@ export class AgentBox extends pulumi.ComponentResource {
             ulimits: [
                 { name: "nofile", soft: 4096, hard: 8192 },
                 { name: "core", soft: 0, hard: 0 },
+                ...(limits.nproc === undefined ? [] : [{ name: "nproc", soft: limits.nproc, hard: limits.nproc }]),
             ],
             networksAdvanced: [{ name: args.enclaveNetwork, aliases: ["agent"] }],
             // Docker's embedded resolver forwards names it doesn't know to the
@@ -101,7 +116,7 @@ export class AgentBox extends pulumi.ComponentResource {
             envs,
             volumes: [
                 { volumeName: workspace.name, containerPath: AGENT.paths.workspace },
-                { volumeName: state.name, containerPath: AGENT.paths.state },
+                { volumeName: boxState.name, containerPath: AGENT.paths.state },
                 { volumeName: config.volumeName, containerPath: AGENT.paths.config, readOnly: true },
             ],
             healthcheck: healthcheck(
@@ -109,10 +124,12 @@ export class AgentBox extends pulumi.ComponentResource {
                 { interval: 15, timeout: 5, startPeriod: 60 },
             ),
             labels: labels(args.namePrefix, "agent"),
+            // Stopped (SIGTERM) before it is removed: OpenClaw closes its SQLite state and lease cleanly.
+            destroyGraceSeconds: 10,
         }, { parent: this, dependsOn: [...config.writers, ...args.sidecars], deleteBeforeReplace: true });
 
         // No process of the agent runs before its fork-bomb ceiling is in force.
-        this.started = startUnderPidsLimit(`${name}-start`, this.container, args.agent.pids, this);
+        this.started = startUnderPidsLimit(`${name}-start`, this.container, limits.hostPidsLimit, this);
 
         this.registerOutputs({ container: this.container.name, workspaceVolumeName: this.workspaceVolumeName });
     }

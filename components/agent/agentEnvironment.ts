@@ -31,5 +31,9 @@ export function agentEnvironment(s: AgentSettings, secrets: AgentSecrets): strin
         "DO_NOT_TRACK=1",
         `HOME=${AGENT.paths.home}`,
         ...(s.agent.extraCaCertificates ? [`NODE_EXTRA_CA_CERTS=${AGENT.paths.config}/${AGENT_FILES.extraCa}`] : []),
+        // OpenClaw's file helper opens its state with openat2(RESOLVE_BENEATH), which
+        // gVisor 2022-12 lacks (ENOSYS, and the gateway won't start); "off" keeps its
+        // path checks and no-follow opens, without the kernel-atomic openat2.
+        ...(s.agent.runtime === "runsc" ? ["FS_SAFE_NATIVE_MODE=off"] : []),
     ];
 }

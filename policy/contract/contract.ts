@@ -59,6 +59,15 @@ export const ISOLATED_BRIDGE_OPTIONS: Readonly<Record<string, string>> = {
 export const AGENT = {
     /** uid and gid of the agent user (`node` in the base image). */
     uid: 1000,
+    /**
+     * The box's hostname, the same in every container that replaces it.
+     * OpenClaw leases its state directory to the process that owns it, named
+     * by host, pid and start time; a lease of another host can't be judged
+     * dead and holds for its whole TTL (5 minutes), so a replaced box with a
+     * new hostname (Docker's default: the container ID) could not start its
+     * gateway for up to 5 minutes.
+     */
+    hostname: "agent",
     /** OpenClaw's gateway port inside the box (health checks only; never published). */
     port: 18789,
     paths: {
@@ -72,6 +81,23 @@ export const AGENT = {
         home: "/home/node",
     },
 } as const;
+
+/**
+ * OCI runtimes the agent box may run under. `runc` is every engine's own;
+ * `runsc` is gVisor, which the engine has only once it is installed and
+ * registered (with GVISOR_RUNTIME_ARGS).
+ */
+export const AGENT_RUNTIMES = ["runc", "runsc"] as const;
+/** One of AGENT_RUNTIMES. */
+export type AgentRuntime = (typeof AGENT_RUNTIMES)[number];
+
+/**
+ * The arguments runsc must be registered with. Its default network mode
+ * (netstack) refuses a container on a Docker network ("cannot run with
+ * network enabled in root network namespace"); in host mode gVisor uses the
+ * network namespace Docker made for the container, so the box keeps its own.
+ */
+export const GVISOR_RUNTIME_ARGS = ["--network=host"] as const;
 
 /** Files inside the agent's config volume, relative to AGENT.paths.config. */
 export const AGENT_FILES = {

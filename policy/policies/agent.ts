@@ -1,3 +1,4 @@
+import { AGENT_RUNTIMES } from "../contract/contract";
 import { resourcePolicy } from "./define";
 import { isDockerSocket, isTrue, isUnknown, j, knownStrings, list, T } from "./util";
 
@@ -106,6 +107,9 @@ export function checkAgentPrivileges(props: Record<string, any>): string[] {
     const runtime = props.runtime;
     if (typeof runtime === "string" && !isUnknown(runtime) && /nvidia/i.test(runtime)) {
         out.push(`agent container must not use the NVIDIA runtime: remove runtime (found runtime: ${j(runtime)})`);
+    } else if (typeof runtime === "string" && !isUnknown(runtime) && runtime !== "" && !(AGENT_RUNTIMES as readonly string[]).includes(runtime)) {
+        // The config's agent.runtime grammar: another runtime (a custom shim, a privileged one) is not one the enclave was tested under.
+        out.push(`agent container must run under ${AGENT_RUNTIMES.join(" or ")}: set runtime to one of them (found runtime: ${j(runtime)})`);
     }
     return out;
 }

@@ -52,11 +52,18 @@ describe("agent-least-privilege", () => {
         ["host device", (i) => (i.devices = [{ hostPath: "/dev/fuse" }]), 'agent container must not get host devices: remove devices (found ["/dev/fuse"])'],
         ["device cgroup rule", (i) => (i.deviceCgroupRules = ["c 10:229 rwm"]), "agent container must not be allowed device access: remove deviceCgroupRules"],
         ["NVIDIA runtime", (i) => (i.runtime = "nvidia"), 'agent container must not use the NVIDIA runtime: remove runtime (found runtime: "nvidia")'],
+        ["a runtime the config does not offer", (i) => (i.runtime = "kata-runtime"), 'agent container must run under runc or runsc: set runtime to one of them (found runtime: "kata-runtime")'],
     ])("%s is refused", (_l, mutate, expected) => expectRefused(agentLeastPrivilege, mutate, expected));
 
     test("no-new-privileges is accepted in its short and = forms", async () => {
         for (const opt of ["no-new-privileges", "no-new-privileges=true", "no-new-privileges:true"]) {
             expect(await violationsOf(agentLeastPrivilege, mutated("agent", (i) => (i.securityOpts = [opt])))).toEqual([]);
+        }
+    });
+
+    test("runc, runsc (gVisor) and an unset runtime pass", async () => {
+        for (const runtime of ["runc", "runsc", undefined]) {
+            expect(await violationsOf(agentLeastPrivilege, mutated("agent", (i) => (i.runtime = runtime)))).toEqual([]);
         }
     });
 

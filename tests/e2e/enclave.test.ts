@@ -13,8 +13,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { doorCredential } from "../../components/door/credentials";
+import { agentProcessLimits } from "../../components/agent/agentProcessLimits";
 import { MODEL_PRESETS } from "../../config/presets";
 import { REPO_ROOT } from "../support/program";
+import { controls, forkBomb, probeAttacks } from "./attackSet";
 import { AGENT_KEY, askGateway, askGatewayMany, burst, chatBody, gatewayAnswers, header, liteLLMRequests, REFUSED_ROUTES, revealing, sseData, standinRequests, tag } from "./gateway";
 import { AUDIT_VOLUME_BOUND_BYTES, auditLinesFor, OTHER_CERT_NAME, proxyAudit, refusalsToFind, TLS_STANDIN } from "./egressAudit";
 import { destroy, leftovers, realize, RealizeResult } from "./harness";
@@ -910,6 +912,80 @@ Promise.all([tcp, name]).then(([t, n]) => console.log(JSON.stringify({ tcp: t, l
             expect(r.stderr).toMatch(/no usage found for stack "no-such-e2e-stack".*secureclaw-no-such-e2e-stack-model-door/);
         });
     });
+
+    // ---- gVisor (agent.runtime: runsc) ----
+    describe("the agent box under gVisor (agent.runtime: runsc), then back to runc", () => {
+        const timings: string[] = [];
+        beforeAll(async () => {
+            const started = Date.now();
+            const runcId = containerId(AGENT);
+            const switched = await up({ "agent.runtime": "runsc" });
+            expect(switched.resources.filter((r) => r.action === "replace").map((r) => r.name).sort()).toEqual(["secureclaw-agent", "secureclaw-agent-start"]);
+            expect(containerId(AGENT)).not.toBe(runcId);
+            await waitFor("the agent under runsc to be healthy", async () => health(AGENT) === "healthy" || undefined, 3 * MINUTE, 1000);
+            timings.push(`switch to runsc until healthy ${Math.round((Date.now() - started) / 1000)} s`);
+        }, 6 * MINUTE);
+
+        afterAll(async () => {
+            const started = Date.now();
+            await up();
+            await waitFor("the agent back under runc to be healthy", async () => health(AGENT) === "healthy" || undefined, 3 * MINUTE, 1000);
+            expect(docker("inspect", "-f", "{{.HostConfig.Runtime}}", AGENT)).toBe("runc");
+            timings.push(`back to runc until healthy ${Math.round((Date.now() - started) / 1000)} s`);
+            tally.notes.push(`gVisor phase: ${timings.join(", ")}`);
+        }, 6 * MINUTE);
+
+        test("the box runs under runsc with the same hardening, its process ceiling in gVisor's kernel; OpenClaw is healthy", () => {
+            const info = JSON.parse(docker("inspect", AGENT))[0];
+            expect(info.HostConfig.Runtime).toBe("runsc");
+            expect(info.HostConfig.CapDrop).toEqual(["ALL"]);
+            expect(info.HostConfig.ReadonlyRootfs).toBe(true);
+            expect(info.HostConfig.SecurityOpt).toEqual(["no-new-privileges:true"]);
+            expect(Object.keys(info.NetworkSettings.Networks)).toEqual([`${PREFIX}-enclave`]);
+            const pids = stackFile().agent.pids;
+            expect(info.HostConfig.Ulimits).toContainEqual({ Name: "nproc", Soft: pids, Hard: pids });
+            expect(info.HostConfig.PidsLimit).toBe(agentProcessLimits("runsc", pids).hostPidsLimit);
+            expect(info.Mounts.find((mt: { Destination: string }) => mt.Destination === "/var/lib/openclaw").Name).toBe(`${PREFIX}-agent-state-gvisor`);
+            expect(health(AGENT)).toBe("healthy");
+        });
+
+        test("the box reports gVisor's kernel, not the host's", async () => {
+            const k = await probe(AGENT, "kernel");
+            tally.notes.push(`under runsc the box sees: ${k.proc_version}; host: ${os.release()}`);
+            expect(k.proc_version).toMatch(/^Linux version 4\.4\.0 /);
+            expect(k.release).not.toBe(os.release());
+            expect(k.dmesg).toMatch(/Starting gVisor/);
+        });
+
+        test("its network namespace has no IPv6, seen from the host (gVisor has no /proc/sys/net inside)", () => {
+            const pid = docker("inspect", "-f", "{{.State.Pid}}", AGENT);
+            const ns = (...cmd: string[]) => execFileSync("nsenter", ["-t", pid, "-n", ...cmd], { encoding: "utf8" }).trim();
+            expect(ns("cat", "/proc/sys/net/ipv6/conf/all/disable_ipv6")).toBe("1");
+            expect(ns("ip", "-6", "-o", "addr")).toBe("");
+            expect(ns("ip", "-4", "-o", "addr", "show", "eth0")).toMatch(new RegExp(`inet ${stackFile().network.enclaveSubnet.split(".").slice(0, 3).join("\\.")}\\.`));
+        });
+
+        test("every probe attack of the suite is blocked under gVisor too, and the controls pass", async () => {
+            const control = await controls(AGENT);
+            expect(control).toEqual({ allowedConnect: 200, doorResolves: true, chat: 200 });
+            modelCallsAnswered++;
+            const rows = await probeAttacks(AGENT);
+            for (const r of rows) tally.record(`[runsc] ${r.attack}`, r.blocked, r.detail);
+            expect(rows.length).toBeGreaterThanOrEqual(20);
+            expect(rows.filter((r) => !r.blocked)).toEqual([]);
+            expect(health(AGENT)).toBe("healthy");
+        }, 4 * MINUTE);
+
+        // Last: on 2026-12-03 this failed. The box's memory limit (1536 MiB, OpenClaw
+        // ~800 MiB idle) was reached before the nproc ceiling, and the cgroup OOM
+        // killer killed the whole sandbox (one host process), not one guest process.
+        test("a fork bomb stops at agent.pids inside gVisor and the box keeps running", async () => {
+            const r = await forkBomb(AGENT, stackFile().agent.pids);
+            tally.record(`[runsc] ${r.attack}`, r.blocked, r.detail);
+            expect(r).toMatchObject({ blocked: true });
+        }, 2 * MINUTE);
+    });
+    // ---- end gVisor ----
 
     describe("lifecycle", () => {
         test("a second up with the same config changes nothing (expect-no-changes): every resource the same, no container replaced", async () => {

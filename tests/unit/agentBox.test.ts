@@ -12,7 +12,7 @@ import { DEFAULT_DOOR_LIMITS } from "../../components/door/doorSettings";
 import { AGENT_FILES } from "../../policy/contract/contract";
 
 const base: AgentSettings = {
-    agent: { memoryMb: 4096, cpus: 2, pids: 512, ...DEFAULT_DOOR_LIMITS },
+    agent: { memoryMb: 4096, cpus: 2, pids: 512, runtime: "runc", ...DEFAULT_DOOR_LIMITS },
     model: {
         size: "small",
         huggingFaceId: "Qwen/Qwen3-4B-Instruct-2507",

@@ -40,7 +40,7 @@ describe("validateConfig accepts and normalises", () => {
         expect(config.gpu).toEqual({ placement: "local", count: 1 });
         expect(config.egress.allowlist).toEqual([]);
         expect(config.telegram).toEqual({ enabled: false });
-        expect(config.agent).toEqual({ memoryMb: 4096, cpus: 2, pids: 512, ...DEFAULT_DOOR_LIMITS });
+        expect(config.agent).toEqual({ memoryMb: 4096, cpus: 2, pids: 512, runtime: "runc", ...DEFAULT_DOOR_LIMITS });
         expect(config.namePrefix).toBe("secureclaw-dev");
     });
 

@@ -320,6 +320,12 @@ def forkbomb(limit):
     out(forked=len(children), stopped_by=error)
 
 
+def _no_new_privs():
+    """PR_GET_NO_NEW_PRIVS, asked of the kernel (gVisor's /proc/self/status has no NoNewPrivs line)."""
+    import ctypes
+    return ctypes.CDLL(None, use_errno=True).prctl(39, 0, 0, 0, 0)
+
+
 def selfcheck():
     status = {}
     with open("/proc/self/status") as f:
@@ -348,14 +354,18 @@ def selfcheck():
                     continue
                 if st.st_mode & 0o6000 and not os.path.islink(p):
                     setuid.append(p)
-    with open("/proc/sys/net/ipv6/conf/all/disable_ipv6") as f:
-        ipv6_disabled = f.read().strip()
+    try:
+        with open("/proc/sys/net/ipv6/conf/all/disable_ipv6") as f:
+            ipv6_disabled = f.read().strip()
+    except FileNotFoundError:
+        ipv6_disabled = None  # gVisor's kernel has no /proc/sys/net; the suite reads the box's namespace from the host
     with open("/proc/net/if_inet6") as f:
         ipv6_addresses = f.read().strip()
     out(
         uid=os.getuid(), gid=os.getgid(),
         cap_eff=status.get("CapEff"), cap_prm=status.get("CapPrm"), cap_bnd=status.get("CapBnd"),
         no_new_privs=status.get("NoNewPrivs"),
+        no_new_privs_prctl=_no_new_privs(),
         seccomp=status.get("Seccomp"),
         docker_sock=any(os.path.exists(p) for p in ("/var/run/docker.sock", "/run/docker.sock")),
         writable={p: writable(p) for p in ("/", "/usr", "/etc", "/etc/openclaw", "/etc/openclaw/skills/aider", "/workspace", "/var/lib/openclaw", "/tmp", "/home/node")},
@@ -543,11 +553,46 @@ def statistics_median(values):
     return values[len(values) // 2] if values else 0
 
 
+def kernel():
+    """The kernel the box sees: /proc/version and the start of its log (gVisor's is recognisable)."""
+    import subprocess
+    with open("/proc/version") as f:
+        version = f.read().strip()
+    log = subprocess.run(["dmesg"], capture_output=True, text=True, timeout=10)
+    out(proc_version=version, release=os.uname().release, dmesg=(log.stdout or log.stderr)[:600])
+
+
+def bench_syscalls(n):
+    """ns per call of a few cheap syscalls, each loop minus an empty loop of the same length."""
+    n = int(n)
+
+    def timed(fn):
+        start = time.perf_counter_ns()
+        for _ in range(n):
+            fn()
+        return time.perf_counter_ns() - start
+
+    def nothing():
+        pass
+
+    def open_close():
+        os.close(os.open("/etc/hostname", os.O_RDONLY))
+
+    def read_zero():
+        os.read(zero, 1)
+
+    zero = os.open("/dev/zero", os.O_RDONLY)
+    calls = {"getpid": os.getpid, "stat": lambda: os.stat("/etc/hostname"), "open+close": open_close, "read 1 byte": read_zero}
+    base = min(timed(nothing) for _ in range(3))
+    out(n=n, ns_per_call={name: round((min(timed(fn) for _ in range(3)) - base) / n) for name, fn in calls.items()})
+
+
 COMMANDS = {
     "tcp": tcp, "tcp6": tcp6, "resolve": resolve, "connect": connect,
     "http-via-proxy": http_via_proxy, "tls-via-proxy": tls_via_proxy, "sni-tunnel": sni_tunnel, "raw-tunnel": raw_tunnel, "flood": flood,
     "http": http, "raw": raw, "burst": burst, "forkbomb": forkbomb, "selfcheck": selfcheck,
     "bench-tls": bench_tls, "bench-handshake": bench_handshake, "bench-chat": bench_chat, "bench-stream": bench_stream,
+    "kernel": kernel, "bench-syscalls": bench_syscalls,
 }
 
 if __name__ == "__main__":
