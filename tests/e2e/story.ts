@@ -1,0 +1,67 @@
+/**
+ * The user story on the live enclave: the owner asks the bot over Telegram
+ * for a code change, OpenClaw asks the model, runs the Aider skill, Aider
+ * asks the model for the edit, the file changes and the owner gets the reply.
+ *
+ * The model is the vLLM stand-in's TEST-ONLY script
+ * (tests/e2e/images/gpu-host/scripted_model.py); the constants below are its
+ * values, and tests/unit/scriptedModel.test.ts fails if the two drift apart.
+ * Telegram is the stand-in's control API (tests/e2e/telegramStandin.ts): it
+ * sees the bot's requests whether they come from OpenClaw through the proxy
+ * or from a relay in front of it, so nothing here depends on that route.
+ */
+import { StandinRequest, standinRequests } from "./gateway";
+import { sh } from "./support";
+import { queueMessage, standinBotRequests, StandinRequest as BotRequest } from "./telegramStandin";
+
+/** The owner's words (scripted_model.GREET_REQUEST). */
+export const GREET_REQUEST = "add a function greet() to hello.py";
+/** The reply the script ends the owner's turn with (scripted_model.DONE_TEXT). */
+export const DONE_TEXT = "Done: Aider added greet() to hello.py in /workspace.";
+/** The model calls of the story, in order: OpenClaw reads the skill, runs Aider, Aider asks for the edit, OpenClaw reports. */
+export const STORY_STEPS = ["agent:read-skill", "agent:run-aider", "aider:diff", "agent:done"];
+/** What the test seeds: a file without greet(). */
+export const SEED_HELLO = 'def hello():\n    return "hello"\n';
+
+/** A vLLM stand-in record with the script's fields. */
+export interface ScriptedRecord extends StandinRequest {
+    /** The scripted step that answered, null for the echo. */
+    script: string | null;
+    /** Every user message of the request, OpenClaw's injected context removed. */
+    user_texts: string[];
+}
+
+export async function modelRecords(gpuHost: string, sinceMs: number): Promise<ScriptedRecord[]> {
+    return ((await standinRequests(gpuHost)) as ScriptedRecord[]).filter((r) => r.time * 1000 >= sinceMs);
+}
+
+/** Writes hello.py into the agent's workspace as the agent user (the box's own uid). */
+export async function seedHello(agent: string): Promise<void> {
+    const r = await sh("docker", ["exec", "-i", agent, "sh", "-c", "cat > /workspace/hello.py"], SEED_HELLO);
+    if (r.code !== 0) throw new Error(`seeding hello.py: ${r.stderr}`);
+}
+
+export async function readHello(agent: string): Promise<string> {
+    const r = await sh("docker", ["exec", agent, "cat", "/workspace/hello.py"]);
+    if (r.code !== 0) throw new Error(`reading hello.py: ${r.stderr}`);
+    return r.stdout;
+}
+
+/** Imports hello.py inside the box and calls greet(): the edit is code that runs, not just text. */
+export async function callGreet(agent: string): Promise<string> {
+    const r = await sh("docker", ["exec", "-w", "/workspace", agent, "python3", "-B", "-c", "import hello; print(hello.greet())"]);
+    if (r.code !== 0) throw new Error(`calling greet(): ${r.stderr}`);
+    return r.stdout.trim();
+}
+
+/** The text of a Bot API send as the owner reads it (OpenClaw sends HTML: `hello.py` arrives as <code>hello.py</code>). */
+export function plainText(html: string | null): string {
+    return (html ?? "").replace(/<[^>]+>/g, "").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&amp;/g, "&");
+}
+
+/** Bot API requests since `sinceMs` that address chat `chat`. */
+export async function botRequestsTo(chat: string, sinceMs: number): Promise<BotRequest[]> {
+    return (await standinBotRequests()).filter((r) => r.time * 1000 >= sinceMs && r.chat_id === chat);
+}
+
+export { queueMessage };
