@@ -4,8 +4,9 @@
  * asks the model for the edit, the file changes and the owner gets the reply.
  *
  * The model is the vLLM stand-in's TEST-ONLY script
- * (tests/e2e/images/gpu-host/scripted_model.py); the constants below are its
- * values, and tests/unit/scriptedModel.test.ts fails if the two drift apart.
+ * (tests/e2e/images/gpu-host/scripted_model.py); the story's constants are its
+ * values (storyScript.ts), and tests/unit/scriptedModel.test.ts fails if the
+ * two drift apart.
  * Telegram is the stand-in's control API (tests/e2e/telegramStandin.ts): it
  * sees the bot's requests whether they come from OpenClaw through the proxy
  * or from a relay in front of it, so nothing here depends on that route.
@@ -14,14 +15,9 @@ import { StandinRequest, standinRequests } from "./gateway";
 import { sh } from "./support";
 import { queueMessage, standinBotRequests, StandinRequest as BotRequest } from "./telegramStandin";
 
-/** The owner's words (scripted_model.GREET_REQUEST). */
-export const GREET_REQUEST = "add a function greet() to hello.py";
-/** The reply the script ends the owner's turn with (scripted_model.DONE_TEXT). */
-export const DONE_TEXT = "Done: Aider added greet() to hello.py in /workspace.";
-/** The model calls of the story, in order: OpenClaw reads the skill, runs Aider, Aider asks for the edit, OpenClaw reports. */
-export const STORY_STEPS = ["agent:read-skill", "agent:run-aider", "aider:diff", "agent:done"];
-/** What the test seeds: a file without greet(). */
-export const SEED_HELLO = 'def hello():\n    return "hello"\n';
+import { SEED_HELLO } from "./storyScript";
+
+export { DONE_TEXT, GREET_REQUEST, SEED_HELLO, STORY_STEPS } from "./storyScript";
 
 /** A vLLM stand-in record with the script's fields. */
 export interface ScriptedRecord extends StandinRequest {
