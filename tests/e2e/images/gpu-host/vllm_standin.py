@@ -13,7 +13,9 @@ What it reproduces is the *HTTP surface* that matters for the security tests:
   POST /v1/chat/completions     Bearer required; stream=false and stream=true
   POST /v1/completions          Bearer required (non-streaming)
 
-The reply content is "stand-in reply from <served-model-name>: <last user
+A TEST-ONLY script (scripted_model.py, the e2e user story) answers the
+requests it recognises; for every other one the reply content is
+"stand-in reply from <served-model-name>: <last user
 message>" (OpenClaw's injected internal-context blocks are skipped). A last
 user message "secureclaw-bench: emit N chunks" is answered with N one-word
 chunks (N <= 100000), written in batches as fast as the server can: the
