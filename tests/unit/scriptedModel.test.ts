@@ -94,6 +94,7 @@ describe("scripted model (test-only): OpenClaw's turn", () => {
         ["a call the script never makes: it ends the turn instead of looping", openclaw(call("x1", "write", { path: "/tmp/x" }), result("x1", "ok")), "agent:failed"],
         ["the skill read twice without a wrapper line: it ends the turn", openclaw(call("a", "read", { path: SKILL_LOCATION }), result("a", "already served"), call("b", "read", { path: SKILL_LOCATION }), result("b", "already served")), "agent:failed"],
         ["no aider skill in the system prompt", { ...openclaw(), messages: [{ role: "system", content: "You are a personal assistant." }, { role: "user", content: OWNER }] }, "agent:failed"],
+        ["a later turn in the same session (the request is history): the echo", { ...openclaw(...READ, ...RUN(AIDER_OK)), messages: [...openclaw(...READ, ...RUN(AIDER_OK)).messages, { role: "assistant", content: DONE_TEXT }, { role: "user", content: "Read HEARTBEAT.md if it exists." }] }, null],
         ["any other request of OpenClaw: the echo", { ...openclaw(), messages: [{ role: "system", content: SYSTEM }, { role: "user", content: "hello from the enclave" }] }, null],
         ["tools without exec: the echo", { ...openclaw(), tools: TOOLS.filter((t) => t.function.name !== "exec") }, null],
         ["a plain chat completion: the echo", { model: "qwen3-4b", messages: [{ role: "user", content: GREET_REQUEST }] }, null],

@@ -120,11 +120,12 @@ def _agent_step(messages):
     ids), and none is ever made twice: an unexpected state ends the turn with
     a text, so a script that goes wrong cannot loop.
     """
-    start = None
-    for i, m in enumerate(messages):
-        if m.get("role") == "user" and GREET_REQUEST in text_of(m.get("content")):
-            start = i
-    if start is None:
+    # The owner's latest words (OpenClaw's injected-context messages are empty
+    # once stripped) must be the request: a later turn of the same session
+    # (a heartbeat, another message) is not scripted.
+    said = [i for i, m in enumerate(messages) if m.get("role") == "user" and text_of(m.get("content"))]
+    start = said[-1] if said else None
+    if start is None or GREET_REQUEST not in text_of(messages[start].get("content")):
         return None
     calls, results = [], {}
     for m in messages[start + 1:]:
