@@ -18,7 +18,7 @@ import { REPO_ROOT } from "../support/program";
 import { AGENT_KEY, askGateway, askGatewayMany, burst, chatBody, gatewayAnswers, header, liteLLMRequests, REFUSED_ROUTES, revealing, sseData, standinRequests, tag } from "./gateway";
 import { destroy, leftovers, realize, RealizeResult } from "./harness";
 import { E2E_SECRETS, GPU_HOST_IP, Materials, PREFIX, STACK, STANDINS, TELEGRAM_IP, buildStandinImages, cleanE2E, destroyHooks, e2eConfig, materials, stackFile, standinHooks, teardownE2E, telegramRequests } from "./setup";
-import { botRequestsTo, callGreet, DONE_TEXT, GREET_REQUEST, modelRecords, plainText, queueMessage, readHello, SEED_HELLO, seedHello, STORY_STEPS } from "./story";
+import { botRequestsTo, callGreet, DONE_TEXT, GREET_REQUEST, modelRecords, plainText, queueMessage, readHello, SEED_HELLO, seedHello, storyDiagnostics, STORY_STEPS } from "./story";
 import { containerEvents, containerId, docker, engineAvailable, health, listenOnHost, probe, probeFrom, sh, Tally, waitFor } from "./support";
 
 const missingEngine = engineAvailable();
@@ -545,10 +545,13 @@ suite("SecureClaw enclave on a real Docker engine", () => {
             // The stranger first: once the owner's later update is answered, the stranger's was delivered before it.
             await queueMessage(stranger, `${strangerMarker} ${GREET_REQUEST}`);
             await queueMessage(owner, GREET_REQUEST);
-            const last = await waitFor("the script's last step (OpenClaw's final model call)", async () =>
-                (await modelRecords(STANDINS.gpuHost.name, since)).find((r) => r.script === "agent:done" || r.script === "agent:failed"), 4 * MINUTE, 1000);
-            const reply = await waitFor("OpenClaw's reply in the owner's chat", async () =>
-                (await botRequestsTo(owner, last.time * 1000)).find((r) => r.method === "sendMessage"), MINUTE, 500);
+            const explained = <T>(wait: Promise<T>) => wait.catch(async (err) => {
+                throw new Error(`${String(err)}\n${await storyDiagnostics(AGENT, STANDINS.gpuHost.name, owner, since)}`);
+            });
+            const last = await explained(waitFor("the script's last step (OpenClaw's final model call)", async () =>
+                (await modelRecords(STANDINS.gpuHost.name, since)).find((r) => r.script === "agent:done" || r.script === "agent:failed"), 4 * MINUTE, 1000));
+            const reply = await explained(waitFor("OpenClaw's reply in the owner's chat", async () =>
+                (await botRequestsTo(owner, last.time * 1000)).find((r) => r.method === "sendMessage"), MINUTE, 500));
             const took = Date.now() - since;
             expect(plainText(reply.text)).toBe(DONE_TEXT);
 

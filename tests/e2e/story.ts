@@ -61,3 +61,15 @@ export async function botRequestsTo(chat: string, sinceMs: number): Promise<BotR
 }
 
 export { queueMessage };
+
+/** What the story got to, for a failure message: the model calls, the Bot API calls to the owner, the agent's last log lines. */
+export async function storyDiagnostics(agent: string, gpuHost: string, owner: string, sinceMs: number): Promise<string> {
+    const calls = (await modelRecords(gpuHost, sinceMs)).map((r) => `${r.script ?? "echo"}${r.authorized ? "" : " (unauthorized)"}: ${JSON.stringify(r.user_texts.filter(Boolean).pop()?.slice(0, 100) ?? "")}`);
+    const bot = (await botRequestsTo(owner, sinceMs)).map((r) => `${r.method} ${JSON.stringify(r.text ?? "").slice(0, 100)}`);
+    const logs = await sh("docker", ["logs", "--tail", "30", agent]);
+    return [
+        `model calls since the story started: ${calls.length ? calls.join("; ") : "none"}`,
+        `Bot API calls to the owner's chat: ${bot.length ? bot.join("; ") : "none"}`,
+        `agent log (last 30 lines):\n${(logs.stdout + logs.stderr).trimEnd()}`,
+    ].join("\n");
+}
