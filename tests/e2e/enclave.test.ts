@@ -23,6 +23,7 @@ import { destroy, leftovers, realize, RealizeResult } from "./harness";
 import { E2E_SECRETS, GPU_HOST_2_IP, GPU_HOST_IP, Materials, PREFIX, STACK, STANDINS, TELEGRAM_IP, buildStandinImages, cleanE2E, destroyHooks, e2eConfig, materials, stackFile, standinHooks, teardownE2E, telegramRequests, twoGpuHosts } from "./setup";
 import { addressOn, authorizedKeys, LINK_CONTAINER, tryLinkKey, vllmClients } from "./modelLink";
 import { AGENT_RELAY_TOKEN, botCall, callFrom, OWNER, RELAY_CONTAINER, RELAY_ROOT, relayAudit, scanAgentForSecrets, STRANGER } from "./relay";
+import { botRequestsTo, callGreet, DONE_TEXT, GREET_REQUEST, modelRecords, plainText, readHello, SEED_HELLO, seedHello, storyDiagnostics, STORY_STEPS } from "./story";
 import { containerEvents, containerId, docker, engineAvailable, health, listenOnHost, probe, probeFrom, sh, Tally, waitFor } from "./support";
 import { queueMessage, registerFile, standinBotRequests } from "./telegramStandin";
 
@@ -875,6 +876,55 @@ Promise.all([tcp, name]).then(([t, n]) => console.log(JSON.stringify({ tcp: t, l
                 expect(where.some((w) => /^\/proc\/\d+\/environ$/.test(w))).toBe(true);
             }
         }, 10 * MINUTE);
+    // ---- user story ----
+    describe("the user story: the owner asks over Telegram, Aider edits the file, the owner gets the reply", () => {
+        const owner: string = stackFile().telegram.allowFrom[0];
+        const stranger = "555000111";
+        const strangerMarker = tag("stranger");
+        let since = 0;
+
+        test("the owner's request goes Telegram -> OpenClaw -> model -> Aider skill -> model -> hello.py, and the reply reaches the owner's chat", async () => {
+            expect(stackFile().telegram.allowFrom).not.toContain(stranger);
+            await seedHello(AGENT);
+            since = Date.now();
+            // The stranger first: once the owner's later update is answered, the stranger's was delivered before it.
+            await queueMessage(stranger, `${strangerMarker} ${GREET_REQUEST}`);
+            await queueMessage(owner, GREET_REQUEST);
+            const explained = <T>(wait: Promise<T>) => wait.catch(async (err) => {
+                throw new Error(`${String(err)}\n${await storyDiagnostics(AGENT, STANDINS.gpuHost.name, owner, since)}`);
+            });
+            const last = await explained(waitFor("the script's last step (OpenClaw's final model call)", async () =>
+                (await modelRecords(STANDINS.gpuHost.name, since)).find((r) => r.script === "agent:done" || r.script === "agent:failed"), 4 * MINUTE, 1000));
+            const reply = await explained(waitFor("OpenClaw's reply in the owner's chat", async () =>
+                (await botRequestsTo(owner, last.time * 1000)).find((r) => r.method === "sendMessage"), MINUTE, 500));
+            const took = Date.now() - since;
+            expect(plainText(reply.text)).toBe(DONE_TEXT);
+
+            const records = await modelRecords(STANDINS.gpuHost.name, since);
+            const scripted = records.filter((r) => r.script !== null);
+            expect(scripted.map((r) => r.script)).toEqual(STORY_STEPS);
+            // Every call came through the gateway (LiteLLM holds the vLLM key); OpenClaw's first carried the owner's words.
+            expect(scripted.every((r) => r.authorized && r.model === "qwen3-4b")).toBe(true);
+            expect(scripted[0].user_texts.some((t) => t.includes(GREET_REQUEST) && t.includes(owner))).toBe(true);
+            expect(records.filter((r) => r.script === null && r.user_texts.some((t) => t.includes(GREET_REQUEST)))).toEqual([]);
+
+            const hello = await readHello(AGENT);
+            expect(hello.startsWith(SEED_HELLO)).toBe(true);
+            expect(hello).toMatch(/^def greet\(/m);
+            expect(await callGreet(AGENT)).toBe("Hello, world!");
+            tally.notes.push(`user story: owner's message to OpenClaw's reply in ${took} ms; model calls ${scripted.map((r) => r.script).join(" -> ")}`);
+        }, 6 * MINUTE);
+
+        test("a stranger's message (a user not in allowFrom) never reached the model, and nothing was sent to the stranger's chat", async () => {
+            expect(since).toBeGreaterThan(0);
+            const records = await modelRecords(STANDINS.gpuHost.name, since);
+            const leaked = records.filter((r) => r.user_texts.some((t) => t.includes(strangerMarker)));
+            const sent = await botRequestsTo(stranger, since);
+            tally.record("a stranger's Telegram message reaching the model or getting an answer", leaked.length === 0 && sent.length === 0, { leaked: leaked.length, sent: sent.map((r) => r.method) });
+            expect(records.length).toBeGreaterThan(0);
+            expect(leaked).toEqual([]);
+            expect(sent).toEqual([]);
+        });
     });
 
     describe("usage", () => {

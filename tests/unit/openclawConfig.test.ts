@@ -113,6 +113,14 @@ describe("renderOpenClawConfig: settings that hold with or without Telegram", ()
             }
             expect(deny).toEqual([...DENIED_TOOLS]);
         });
+        test(`${name}: the Aider skill's tools stay allowed (read its SKILL.md, exec the wrapper, process to wait for it)`, () => {
+            const json = render(input).json;
+            // The coding profile carries group:fs (read) and group:runtime (exec, process); none may be denied.
+            expect(get(json, "tools.profile")).toBe("coding");
+            const deny = get(json, "tools.deny") as string[];
+            for (const t of ["read", "exec", "process", "bash", "group:fs", "group:runtime"]) expect(deny).not.toContain(t);
+            expect(get(json, "tools.allow")).toBeUndefined();
+        });
         test(`${name}: exactly one provider and one model, at zero cost`, () => {
             const json = render(input).json;
             expect(Object.keys(get(json, "models.providers") as Json)).toEqual(["secureclaw"]);

@@ -13,7 +13,9 @@ What it reproduces is the *HTTP surface* that matters for the security tests:
   POST /v1/chat/completions     Bearer required; stream=false and stream=true
   POST /v1/completions          Bearer required (non-streaming)
 
-The reply content is "stand-in reply from <served-model-name>: <last user
+A TEST-ONLY script (scripted_model.py, the e2e user story) answers the
+requests it recognises; for every other one the reply content is
+"stand-in reply from <served-model-name>: <last user
 message>" (OpenClaw's injected internal-context blocks are skipped). A last
 user message "secureclaw-bench: emit N chunks" is answered with N one-word
 chunks (N <= 100000), written in batches as fast as the server can: the
@@ -46,6 +48,8 @@ import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import scripted_model  # TEST-ONLY: the e2e user story's scripted replies
+
 MAX_BODY = 1 << 20  # 1 MiB
 REQUEST_LOG = os.environ.get("STANDIN_REQUEST_LOG", "/var/log/vllm-standin/requests.jsonl")
 BENCH_RE = re.compile(r"^\s*secureclaw-bench: emit (\d+) chunks\s*$")
@@ -68,6 +72,8 @@ def record_request(path, authorized, body):
             "max_completion_tokens": body.get("max_completion_tokens") if isinstance(body, dict) else None,
             "stream": body.get("stream") if isinstance(body, dict) else None,
             "tag": INJECTED_CONTEXT_RE.sub("", last_user).strip()[:80]}
+    if path in ("/v1/chat/completions", "/invocations"):
+        line.update(scripted_model.record_fields(body))
     try:
         with _request_log_lock, open(REQUEST_LOG, "a") as f:
             f.write(json.dumps(line) + "\n")
@@ -314,6 +320,9 @@ class Handler(BaseHTTPRequestHandler):
             prompt_words += len(words(text))
             if m.get("role") == "user" and INJECTED_CONTEXT_RE.sub("", text).strip():
                 last_user = INJECTED_CONTEXT_RE.sub("", text)
+        scripted = scripted_model.answer(body)
+        if scripted is not None:
+            return scripted_model.respond(self, body, model, scripted, prompt_words)
         reply_words = words("stand-in reply from %s: %s" % (self.standin.ns.served[0], last_user))
         bench = BENCH_RE.match(last_user)
         if bench:
