@@ -876,6 +876,7 @@ Promise.all([tcp, name]).then(([t, n]) => console.log(JSON.stringify({ tcp: t, l
                 expect(where.some((w) => /^\/proc\/\d+\/environ$/.test(w))).toBe(true);
             }
         }, 10 * MINUTE);
+    });
     // ---- user story ----
     describe("the user story: the owner asks over Telegram, Aider edits the file, the owner gets the reply", () => {
         const owner: string = stackFile().telegram.allowFrom[0];
