@@ -8,15 +8,20 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 config=/etc/docker/daemon.json
 
+# Whole outputs go into variables before matching: with pipefail, a reader that
+# stops early (grep -q, head) can SIGPIPE the writer and fail the pipeline.
 registered() {
-  docker info --format '{{json .Runtimes}}' | grep -q '"runsc":{[^}]*"runtimeArgs":\["--network=host"\]'
+  local runtimes
+  runtimes=$(docker info --format '{{json .Runtimes}}')
+  [[ "$runtimes" =~ \"runsc\":\{[^}]*\"runtimeArgs\":\[\"--network=host\"\] ]]
 }
 
 if ! dpkg -s runsc >/dev/null 2>&1; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends runsc >/dev/null
 fi
-runsc --version | head -1
+version=$(runsc --version)
+echo "${version%%$'\n'*}"
 
 # runsc's own installer merges its entry into daemon.json and keeps every
 # other key and runtime there (no node or jq needed); run again, it rewrites
