@@ -87,4 +87,23 @@ kill $pid 2>/dev/null
     }
 }
 
+/** p50 and p95 (ms) of `n` sequential GET /health, a fresh connection each, from inside `container` to host:port. */
+export async function healthLatency(container: string, host: string, port: number, n: number): Promise<{ p50: number; p95: number }> {
+    const script = `
+import http.client, json, sys, time
+xs = []
+for _ in range(${n}):
+    t = time.perf_counter()
+    c = http.client.HTTPConnection(sys.argv[1], int(sys.argv[2]), timeout=5)
+    c.request("GET", "/health"); r = c.getresponse(); r.read(); c.close()
+    assert r.status == 200, r.status
+    xs.append((time.perf_counter() - t) * 1000)
+xs.sort()
+print(json.dumps({"p50": round(xs[len(xs) // 2], 2), "p95": round(xs[int(len(xs) * 0.95)], 2)}))
+`;
+    const r = await sh("docker", ["exec", container, "python3", "-c", script, host, String(port)], undefined, 120_000);
+    if (r.code !== 0) throw new Error(`health latency from ${container} failed (exit ${r.code}): ${r.stderr}`);
+    return JSON.parse(r.stdout.trim());
+}
+
 export { linkAlias };
