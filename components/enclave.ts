@@ -64,7 +64,6 @@ export class SecureClawEnclave extends pulumi.ComponentResource {
             upstream: vllm.ready,
             servedName: config.model.servedName,
             requestTimeoutSeconds: config.gateway.requestTimeoutSeconds,
-            maxParallelRequests: config.gateway.maxParallelRequests,
             maxOutputTokens: config.model.maxOutputTokens,
             masterKey: secrets.gatewayMasterKey,
             vllmApiKey: secrets.vllmApiKey,
@@ -78,6 +77,7 @@ export class SecureClawEnclave extends pulumi.ComponentResource {
             agents: [{ name: DOOR.defaultAgent, model: GATEWAY.modelAlias, maxOutputTokens: config.model.maxOutputTokens, limits: { requestsPerMinute, tokensPerMinute, tokensPerDay, concurrentRequests } }],
             masterKey: secrets.gatewayMasterKey,
             requestTimeoutSeconds: config.gateway.requestTimeoutSeconds,
+            maxConcurrentCalls: config.gateway.maxParallelRequests,
             enclaveNetwork: networks.enclave.name,
             gatewayNetwork: networks.gateway.name,
         }, child);

@@ -34,6 +34,8 @@ export interface DoorSettingsInput {
     requestTimeoutSeconds: number;
     /** Largest request body accepted. */
     maxBodyBytes: number;
+    /** Model calls in flight at once, all agents together (what LiteLLM and vLLM are asked to carry); default DEFAULT_MAX_CONCURRENT_CALLS. */
+    maxConcurrentCalls?: number;
 }
 
 /** Generous for one agent on local hardware, finite for a runaway one. */
@@ -43,6 +45,8 @@ export const DEFAULT_DOOR_LIMITS: DoorLimits = {
     tokensPerDay: 50_000_000,
     concurrentRequests: 4,
 };
+/** The stack's gateway.maxParallelRequests default. */
+export const DEFAULT_MAX_CONCURRENT_CALLS = 8;
 /** A 128k-token conversation is about 0.5 MB of JSON; 4 MiB leaves room and stops abuse. */
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 
@@ -55,6 +59,8 @@ export function renderDoorSettings(input: DoorSettingsInput): string {
     };
     whole("requestTimeoutSeconds", input.requestTimeoutSeconds);
     whole("maxBodyBytes", input.maxBodyBytes);
+    const maxConcurrentCalls = input.maxConcurrentCalls ?? DEFAULT_MAX_CONCURRENT_CALLS;
+    whole("maxConcurrentCalls", maxConcurrentCalls);
     if (input.agents.length === 0) problems.push("at least one agent is required");
     const seen = new Set<string>();
     for (const a of input.agents) {
@@ -77,5 +83,5 @@ export function renderDoorSettings(input: DoorSettingsInput): string {
             concurrentRequests: a.limits.concurrentRequests,
         },
     }]));
-    return `${JSON.stringify({ version: 1, maxBodyBytes: input.maxBodyBytes, requestTimeoutSeconds: input.requestTimeoutSeconds, agents }, null, 2)}\n`;
+    return `${JSON.stringify({ version: 1, maxBodyBytes: input.maxBodyBytes, requestTimeoutSeconds: input.requestTimeoutSeconds, maxConcurrentCalls, agents }, null, 2)}\n`;
 }

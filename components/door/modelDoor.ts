@@ -23,6 +23,8 @@ export interface ModelDoorArgs {
     masterKey: pulumi.Input<string>;
     /** Seconds LiteLLM may stay silent during one call (the gateway's own timeout). */
     requestTimeoutSeconds: number;
+    /** Model calls in flight at once, all agents together (the stack's gateway.maxParallelRequests). */
+    maxConcurrentCalls: number;
     /** Largest request body accepted; default DEFAULT_MAX_BODY_BYTES. */
     maxBodyBytes?: number;
     /** Enclave network: the door answers there as the model gateway. */
@@ -65,7 +67,7 @@ export class ModelDoor extends pulumi.ComponentResource {
             writerImage: image,
             files: [{
                 path: DOOR.settingsFile,
-                content: renderDoorSettings({ agents: args.agents, requestTimeoutSeconds: args.requestTimeoutSeconds, maxBodyBytes: args.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES }),
+                content: renderDoorSettings({ agents: args.agents, requestTimeoutSeconds: args.requestTimeoutSeconds, maxBodyBytes: args.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, maxConcurrentCalls: args.maxConcurrentCalls }),
             }],
         }, { parent: this });
 

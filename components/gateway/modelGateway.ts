@@ -9,7 +9,7 @@ import { healthcheck } from "../shared/healthcheck";
 import { buildRepoImage, pinnedImage } from "../shared/images";
 import { labels } from "../shared/labels";
 import { startUnderPidsLimit, STARTED_UNDER_PIDS_LIMIT } from "../shared/startUnderPidsLimit";
-import { MASTER_KEY_ENV, renderLiteLLMConfig, VLLM_KEY_ENV } from "./litellmConfig";
+import { CONFIG_FILE, litellmCommand, MASTER_KEY_ENV, renderLiteLLMConfig, VLLM_KEY_ENV } from "./litellmConfig";
 
 export interface ModelGatewayArgs {
     /** Prefix of Docker object names, `secureclaw-<stack>`. */
@@ -25,7 +25,6 @@ export interface ModelGatewayArgs {
     /** Name vLLM serves the model under. */
     servedName: string;
     requestTimeoutSeconds: number;
-    maxParallelRequests: number;
     maxOutputTokens: number;
     /** Key callers present to the gateway (secret). */
     masterKey: pulumi.Input<string>;
@@ -37,7 +36,7 @@ export interface ModelGatewayArgs {
     upstreamNetwork: pulumi.Input<string>;
 }
 
-/** LiteLLM's own limits: one worker, a few hundred threads at most. */
+/** LiteLLM's own limits: two workers (LITELLM_WORKERS), a few hundred threads at most. */
 const LIMITS = { memoryMb: 2048, cpus: 2, pids: 512 };
 
 /**
@@ -64,12 +63,11 @@ export class ModelGateway extends pulumi.ComponentResource {
             role: "gateway-config",
             writerImage: image,
             files: [{
-                path: "config.yaml",
+                path: CONFIG_FILE,
                 content: renderLiteLLMConfig({
                     vllmBaseUrls: args.vllmBaseUrls,
                     servedName: args.servedName,
                     requestTimeoutSeconds: args.requestTimeoutSeconds,
-                    maxParallelRequests: args.maxParallelRequests,
                     maxOutputTokens: args.maxOutputTokens,
                 }),
             }],
@@ -100,7 +98,7 @@ export class ModelGateway extends pulumi.ComponentResource {
             memory: LIMITS.memoryMb,
             memorySwap: LIMITS.memoryMb,
             cpus: dockerCpus(LIMITS.cpus),
-            command: ["--config", `${GATEWAY.configDir}/config.yaml`, "--port", String(GATEWAY.port), "--num_workers", "1"],
+            command: litellmCommand(GATEWAY.configDir, GATEWAY.port),
             envs,
             networksAdvanced: [
                 { name: args.doorNetwork, aliases: [GATEWAY.litellmAlias] },

@@ -8,12 +8,13 @@
  *  - time to realize the enclave from cold (images cached) until the agent is healthy;
  *  - CONNECT + TLS + one request through Squid vs the same directly from a
  *    container on the egress network, against the Telegram stand-in;
- *  - the model path three ways, same client, same CPU share: agent -> door ->
- *    LiteLLM -> stand-in; LiteLLM -> stand-in from the door's own network
- *    namespace (the path without the door); and the stand-in directly from
- *    LiteLLM's namespace. Non-streaming p50/p95 at concurrency 1 and 8, the
- *    first streamed event p50, and chunks/s of 2,000-chunk streams (the
- *    stand-in emits them as fast as it can) at concurrency 1 and 8;
+ *  - the model path four ways, kept-alive connections, side by side on one
+ *    row per measure: the vLLM stand-in alone on its GPU host's loopback (the
+ *    baseline); through the model link from LiteLLM's namespace; LiteLLM from
+ *    the door's namespace (the path without the door); and agent -> door ->
+ *    LiteLLM -> link -> stand-in. Non-streaming p50/p95 at concurrency 1 and
+ *    8, the first streamed event p50/p95, and chunks/s of 2,000-chunk streams
+ *    (the stand-in emits them as fast as it can) at concurrency 1 and 8;
  *  - a new tunnel (CONNECT + TLS handshake) through the SNI-checking proxy vs
  *    plain Squid as it was before the SNI check (its image and squid.conf
  *    rebuilt from git at PLAIN_SQUID_COMMIT, run beside it on the same
@@ -21,8 +22,8 @@
  *  - time from an allowlist change to its effect;
  *  - memory of each container, and the marginal memory of one more agent.
  * The "vLLM" is the stand-in (no GPU): model time is not in these figures,
- * only what the enclave adds. SECURECLAW_BENCH_ONLY=sni measures only the
- * proxy section (after the realize).
+ * only what the enclave adds. SECURECLAW_BENCH_ONLY=sni or =model measures
+ * only that section (after the realize).
  */
 import { destroy, realize } from "./harness";
 import { E2E_SECRETS, PREFIX, STACK, STANDINS, TELEGRAM_IP, buildStandinImages, cleanE2E, destroyHooks, e2eConfig, materials, standinHooks, teardownE2E } from "./setup";
@@ -61,28 +62,41 @@ async function baselineProbe(image: string, mount: string, command: string, args
 }
 
 /**
- * The model path measured three ways, interleaved in rounds, with the same
- * probe client under the same CPU share (the agent's: one CPU):
- *  - door: from the agent box, with its door credential;
- *  - LiteLLM: a throwaway container in the door's network namespace, with the master key;
- *  - link: a throwaway container in LiteLLM's network namespace, to the vLLM stand-in through the model link (what LiteLLM itself does);
- *  - stand-in alone: inside the GPU-host stand-in, to vLLM on its loopback (no tunnel; no CPU cap there).
+ * The model path measured four ways, interleaved in rounds, each client on
+ * its own kept-alive connection (as LiteLLM's pool and agents' HTTP clients
+ * are; a new TCP connection per call would measure the handshake):
+ *  - direct: inside the GPU-host stand-in, to vLLM on its loopback (the baseline; no tunnel);
+ *  - link: a throwaway container in LiteLLM's network namespace, through the model link (what LiteLLM itself does);
+ *  - LiteLLM: a throwaway container in the door's network namespace, with the master key (the path without the door);
+ *  - door: from the agent box, with its door credential (the whole path).
+ * The three throwaway-or-agent clients run under the agent's CPU share (one CPU).
+ * Printed side by side, one row per measure, with the overhead over direct
+ * and the door's own share (door minus LiteLLM).
  */
 async function modelPath(agentImage: string, figures: Array<[string, string]>): Promise<void> {
     const litellmIp = docker("inspect", "-f", `{{(index .NetworkSettings.Networks "${PREFIX}-gateway").IPAddress}}`, LITELLM);
     const targets: Array<{ name: string; run: (cmd: string, args: string[]) => Promise<any> }> = [
-        { name: "door (agent -> door -> LiteLLM -> stand-in)", run: (cmd, args) => probe(AGENT, cmd, [args[0], "http://model-gateway:4000/v1/chat/completions", "SECURECLAW_GATEWAY_KEY", "secureclaw-model", ...args.slice(1)]) },
-        { name: "LiteLLM (door's namespace -> LiteLLM -> stand-in)", run: (cmd, args) => namespaceProbe(agentImage, DOOR, "BENCH_KEY", E2E_SECRETS.gatewayMasterKey, cmd, [args[0], `http://${litellmIp}:4000/v1/chat/completions`, "BENCH_KEY", "secureclaw-model", ...args.slice(1)]) },
-        { name: "link (LiteLLM's namespace -> model link -> stand-in)", run: (cmd, args) => namespaceProbe(agentImage, LITELLM, "BENCH_KEY", E2E_SECRETS.vllmApiKey, cmd, [args[0], "http://model-link-0:8000/v1/chat/completions", "BENCH_KEY", "qwen3-4b", ...args.slice(1)]) },
-        { name: "stand-in alone (its own loopback, no tunnel)", run: (cmd, args) => probe(STANDINS.gpuHost.name, cmd, [args[0], "http://127.0.0.1:8000/v1/chat/completions", "BENCH_KEY", "qwen3-4b", ...args.slice(1)], [`BENCH_KEY=${E2E_SECRETS.vllmApiKey}`]) },
+        { name: "direct", run: (cmd, args) => probe(STANDINS.gpuHost.name, cmd, [args[0], "http://127.0.0.1:8000/v1/chat/completions", "BENCH_KEY", "qwen3-4b", ...args.slice(1)], [`BENCH_KEY=${E2E_SECRETS.vllmApiKey}`]) },
+        { name: "link", run: (cmd, args) => namespaceProbe(agentImage, LITELLM, "BENCH_KEY", E2E_SECRETS.vllmApiKey, cmd, [args[0], "http://model-link-0:8000/v1/chat/completions", "BENCH_KEY", "qwen3-4b", ...args.slice(1)]) },
+        { name: "LiteLLM", run: (cmd, args) => namespaceProbe(agentImage, DOOR, "BENCH_KEY", E2E_SECRETS.gatewayMasterKey, cmd, [args[0], `http://${litellmIp}:4000/v1/chat/completions`, "BENCH_KEY", "secureclaw-model", ...args.slice(1)]) },
+        { name: "door", run: (cmd, args) => probe(AGENT, cmd, [args[0], "http://model-gateway:4000/v1/chat/completions", "SECURECLAW_GATEWAY_KEY", "secureclaw-model", ...args.slice(1)]) },
     ];
-    const measures: Array<{ what: string; cmd: string; args: string[]; show: (rounds: any[]) => string }> = [
-        { what: "chat, non-streaming, concurrency 1", cmd: "bench-chat", args: [String(PER_ROUND * 2), "1"], show: merge },
-        { what: "chat, non-streaming, concurrency 8", cmd: "bench-chat", args: [String(PER_ROUND * 8), "8"], show: merge },
-        { what: "first streamed event (16-chunk reply), concurrency 1", cmd: "bench-stream", args: [String(PER_ROUND), "16", "1"], show: (r) => merge(r.map((x) => x.first_event)) },
-        { what: `stream of ${STREAM_CHUNKS} chunks, concurrency 1`, cmd: "bench-stream", args: ["4", String(STREAM_CHUNKS), "1"], show: chunkRate },
-        { what: `${STREAM_CHUNKS}-chunk streams, concurrency 8 (aggregate)`, cmd: "bench-stream", args: ["16", String(STREAM_CHUNKS), "8"], show: chunkRate },
+    const latency = (pick: (r: any) => any) => (rounds: any[]) => {
+        const p50 = median(rounds.map((r) => pick(r).p50_ms));
+        return { value: p50, text: `p50 ${p50.toFixed(2)} / p95 ${median(rounds.map((r) => pick(r).p95_ms)).toFixed(2)} ms` };
+    };
+    const rate = (rounds: any[]) => {
+        const v = median(rounds.map((r) => r.chunks_per_second));
+        return { value: v, text: `${Math.round(v).toLocaleString("en")} chunks/s` };
+    };
+    const measures: Array<{ what: string; cmd: string; args: string[]; show: (rounds: any[]) => { value: number; text: string }; higherIsBetter?: boolean }> = [
+        { what: "chat, non-streaming, c=1", cmd: "bench-chat", args: [String(PER_ROUND * 2), "1"], show: latency((r) => r) },
+        { what: "chat, non-streaming, c=8", cmd: "bench-chat", args: [String(PER_ROUND * 8), "8"], show: latency((r) => r) },
+        { what: "first streamed event, c=1", cmd: "bench-stream", args: [String(PER_ROUND), "16", "1"], show: latency((r) => r.first_event) },
+        { what: `one ${STREAM_CHUNKS}-chunk stream, c=1`, cmd: "bench-stream", args: ["4", String(STREAM_CHUNKS), "1"], show: rate, higherIsBetter: true },
+        { what: `${STREAM_CHUNKS}-chunk streams, c=8, aggregate`, cmd: "bench-stream", args: ["16", String(STREAM_CHUNKS), "8"], show: rate, higherIsBetter: true },
     ];
+    console.log(`  model path (${ROUNDS} interleaved rounds, medians): ${targets.map((t) => t.name).join(" | ")} | overhead over direct | the door's share`);
     for (const measure of measures) {
         const rounds = targets.map(() => [] as any[]);
         for (let i = 0; i < ROUNDS; i++) {
@@ -92,9 +106,18 @@ async function modelPath(agentImage: string, figures: Array<[string, string]>): 
                 rounds[k].push(r);
             }
         }
-        for (const [k, target] of targets.entries()) figures.push([`${measure.what}: ${target.name}`, measure.show(rounds[k])]);
+        const [direct, link, litellm, door] = rounds.map(measure.show);
+        const over = measure.higherIsBetter
+            ? `${(direct.value / door.value).toFixed(1)}x slower`
+            : `+${(door.value - direct.value).toFixed(2)} ms`;
+        const doorShare = measure.higherIsBetter
+            ? `${(100 * door.value / litellm.value).toFixed(0)}% of LiteLLM alone`
+            : `+${(door.value - litellm.value).toFixed(2)} ms`;
+        figures.push([`model path: ${measure.what}`, `${direct.text} | ${link.text} | ${litellm.text} | ${door.text} | ${over} | ${doorShare}`]);
     }
 }
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /**
  * probe.py in a throwaway container from the agent image that shares
@@ -176,11 +199,6 @@ async function sniProxyHandshake(repoRoot: string, config: Record<string, any>, 
     }
 }
 
-function chunkRate(rounds: any[]): string {
-    const rates = rounds.map((r) => r.chunks_per_second).sort((a, b) => a - b);
-    return `${rates[Math.floor(rates.length / 2)]} chunks/s (median of ${rounds.length} rounds x ${rounds[0].streams} streams; rounds ${rates.join(", ")})`;
-}
-
 function merge(rounds: any[]): string {
     const p50 = rounds.map((r) => r.p50_ms).sort((a, b) => a - b);
     const p95 = rounds.map((r) => r.p95_ms).sort((a, b) => a - b);
@@ -208,6 +226,10 @@ async function main(): Promise<void> {
     figures.push(["realize from cold (images cached)", `${(realized / 1000).toFixed(1)} s to realize ${first.resources.length} resources, ${((Date.now() - t) / 1000).toFixed(1)} s until the agent is healthy`]);
     const agentImage = first.resources.find((r) => r.name === "secureclaw-agent-image")!.outputs.repoDigest as string;
 
+    if (process.env.SECURECLAW_BENCH_ONLY === "model") {
+        await modelPath(agentImage, figures);
+        return finish(figures);
+    }
     await sniProxyHandshake(path.join(__dirname, "..", ".."), e2eConfig(m) as Record<string, any>, figures);
     if (process.env.SECURECLAW_BENCH_ONLY === "sni") return finish(figures);
 

@@ -28,9 +28,9 @@ function send(port: number, method: string, target: string, o: SendOptions & { a
 
 const chat = (extra: Record<string, unknown> = {}) => ({ model: MODEL, messages: [{ role: "user", content: "hello" }], ...extra });
 
-async function startPair(agents: DoorAgent[], usageLog?: string): Promise<{ fake: FakeLiteLLM; door: DoorProcess }> {
+async function startPair(agents: DoorAgent[], usageLog?: string, maxConcurrentCalls = 64): Promise<{ fake: FakeLiteLLM; door: DoorProcess }> {
     const fake = await startFakeLiteLLM();
-    const door = await spawnDoor({ mainPath: MAIN, settings: renderDoorSettings({ agents, requestTimeoutSeconds: 30, maxBodyBytes: 64 * 1024 }), masterKey: MASTER_KEY, upstreamPort: fake.port, usageLog });
+    const door = await spawnDoor({ mainPath: MAIN, settings: renderDoorSettings({ agents, requestTimeoutSeconds: 30, maxBodyBytes: 64 * 1024, maxConcurrentCalls }), masterKey: MASTER_KEY, upstreamPort: fake.port, usageLog });
     return { fake, door };
 }
 
@@ -300,8 +300,8 @@ describe("the door in front of LiteLLM", () => {
 
 describe("per-agent limits, enforced before LiteLLM", () => {
     const pairs: Array<{ fake: FakeLiteLLM; door: DoorProcess }> = [];
-    const start = async (agents: DoorAgent[], usageLog?: string) => {
-        const pair = await startPair(agents, usageLog);
+    const start = async (agents: DoorAgent[], usageLog?: string, maxConcurrentCalls?: number) => {
+        const pair = await startPair(agents, usageLog, maxConcurrentCalls);
         pairs.push(pair);
         return pair;
     };
@@ -337,6 +337,21 @@ describe("per-agent limits, enforced before LiteLLM", () => {
         expect((await Promise.all(inFlight)).map((r) => r.status)).toEqual([200, 200]);
         expect(fake.received).toHaveLength(2);
         expect((await post(door, "alice")).status).toBe(200);
+    });
+
+    test("calls in flight over all agents: past the gateway's cap the next agent gets 429 at once; LiteLLM saw the cap", async () => {
+        const { fake, door } = await start([agent("alice"), agent("bob")], undefined, 2);
+        const release = fake.hold();
+        const inFlight = [post(door, "alice"), post(door, "bob")];
+        for (let i = 0; i < 100 && fake.received.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+        expect(refusal(await post(door, "bob"))).toMatchObject({ status: 429, code: "gateway_busy" });
+        expect(refusal(await post(door, "alice"))).toMatchObject({ status: 429, code: "gateway_busy" });
+        release();
+        expect((await Promise.all(inFlight)).map((r) => r.status)).toEqual([200, 200]);
+        expect(fake.received).toHaveLength(2);
+        // The slots come back when the calls end.
+        expect((await post(door, "alice")).status).toBe(200);
+        expect((await post(door, "bob")).status).toBe(200);
     });
 
     test("tokens per minute: a burst is stopped by the estimate before any usage is known, then the real usage frees the room", async () => {

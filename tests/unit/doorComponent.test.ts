@@ -41,6 +41,7 @@ const door = new ModelDoor("door", {
     agents,
     masterKey: pulumi.secret(MASTER_KEY),
     requestTimeoutSeconds: 600,
+    maxConcurrentCalls: 12,
     enclaveNetwork: "secureclaw-test-enclave",
     gatewayNetwork: "secureclaw-test-gateway",
 });
@@ -98,7 +99,7 @@ describe("ModelDoor", () => {
 
     test("its settings file is the rendered one, with no credential in it", () => {
         const writer = declared.find((r) => r.type === "docker:index/container:Container" && role(r) === "config-writer")!;
-        expect(writer.inputs.uploads).toEqual([{ file: "/config/door.json", content: renderDoorSettings({ agents, requestTimeoutSeconds: 600, maxBodyBytes: 4 * 1024 * 1024 }), permissions: "0644" }]);
+        expect(writer.inputs.uploads).toEqual([{ file: "/config/door.json", content: renderDoorSettings({ agents, requestTimeoutSeconds: 600, maxBodyBytes: 4 * 1024 * 1024, maxConcurrentCalls: 12 }), permissions: "0644" }]);
         for (const a of agents) expect(writer.inputs.uploads[0].content).not.toContain(doorCredential(MASTER_KEY, a.name));
     });
 

@@ -16,7 +16,8 @@ describe("renderDoorSettings", () => {
         ["tokens per minute", (s) => s.agents.main.limits.tokensPerMinute, 1_000_000],
         ["tokens per day", (s) => s.agents.main.limits.tokensPerDay, 50_000_000],
         ["concurrent requests", (s) => s.agents.main.limits.concurrentRequests, 4],
-        ["nothing else at the top", (s) => Object.keys(s), ["version", "maxBodyBytes", "requestTimeoutSeconds", "agents"]],
+        ["calls in flight over all agents, default", (s) => s.maxConcurrentCalls, 8],
+        ["nothing else at the top", (s) => Object.keys(s), ["version", "maxBodyBytes", "requestTimeoutSeconds", "maxConcurrentCalls", "agents"]],
     ])("%s", (_title, pick, expected) => {
         expect(pick(parsed)).toEqual(expected);
     });
@@ -41,6 +42,7 @@ describe("renderDoorSettings", () => {
         ["a fractional cap", { agents: [{ ...main, maxOutputTokens: 1.5 }] }, /maxOutputTokens/],
         ["a zero timeout", { requestTimeoutSeconds: 0 }, /requestTimeoutSeconds/],
         ["a negative body cap", { maxBodyBytes: -1 }, /maxBodyBytes/],
+        ["no calls in flight", { maxConcurrentCalls: 0 }, /maxConcurrentCalls/],
     ])("refuses %s", (_title, change, message) => {
         expect(() => renderDoorSettings({ ...input, ...change })).toThrow(message);
     });

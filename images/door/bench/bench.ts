@@ -78,7 +78,7 @@ async function chunksPerSecond(target: Target, streams: number, concurrency: num
 
 async function main(): Promise<void> {
     const standIn = await startStandIn();
-    const settings = JSON.stringify({ version: 1, maxBodyBytes: 1 << 20, requestTimeoutSeconds: 60, agents: { bench: { model: MODEL, maxOutputTokens: STREAM_CHUNKS, limits: UNLIMITED } } });
+    const settings = JSON.stringify({ version: 1, maxBodyBytes: 1 << 20, requestTimeoutSeconds: 60, maxConcurrentCalls: 1000, agents: { bench: { model: MODEL, maxOutputTokens: STREAM_CHUNKS, limits: UNLIMITED } } });
     const door = await spawnDoor({ mainPath: fileURLToPath(new URL("../src/main.ts", import.meta.url)), settings, masterKey: MASTER_KEY, upstreamPort: standIn.port });
     const credential = `sk-door-${createHmac("sha256", MASTER_KEY).update("secureclaw-door:bench").digest("hex")}`;
     const keepAlive = () => new Agent({ keepAlive: true, maxSockets: 64 });

@@ -33,6 +33,8 @@ export class Door {
     private readonly masterKey: string;
     private readonly usage: UsageLog;
     private readonly upstream: Upstream;
+    /** Calls in flight, all agents together. */
+    private inFlight = 0;
 
     constructor(options: DoorOptions) {
         this.masterKey = options.masterKey;
@@ -113,9 +115,17 @@ export class Door {
             this.usage.refuse(agent.name, route.path, refusal.status, refusal.code);
         };
 
+        // The cap over all agents first: LiteLLM's own cap does nothing (see components/gateway/litellmConfig.ts).
+        if (this.inFlight >= this.settings.maxConcurrentCalls) {
+            return refuse({ status: 429, code: "gateway_busy", message: `the model gateway has ${this.settings.maxConcurrentCalls} calls in flight; retry in 1 s`, retryAfterSeconds: 1 }, true);
+        }
         const admitted = limiter.admit(started);
         if (admitted) return refuse(admitted, true);
-        res.once("close", () => limiter.release());
+        this.inFlight++;
+        res.once("close", () => {
+            limiter.release();
+            this.inFlight--;
+        });
 
         const contentType = (req.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
         if (contentType !== "application/json") {

@@ -1,7 +1,7 @@
 /**
  * The door's settings file (rendered by the program, components/door/doorConfig.ts):
  *
- *   { "version": 1, "maxBodyBytes": …, "requestTimeoutSeconds": …,
+ *   { "version": 1, "maxBodyBytes": …, "requestTimeoutSeconds": …, "maxConcurrentCalls": …,
  *     "agents": { "<name>": { "model": …, "maxOutputTokens": …,
  *                 "limits": { "requestsPerMinute": …, "tokensPerMinute": …,
  *                             "tokensPerDay": …, "concurrentRequests": … } } } }
@@ -29,6 +29,8 @@ export interface AgentPolicy {
 export interface DoorSettings {
     maxBodyBytes: number;
     requestTimeoutSeconds: number;
+    /** Calls in flight at once, all agents together. */
+    maxConcurrentCalls: number;
     agents: AgentPolicy[];
 }
 
@@ -43,10 +45,11 @@ export function parseSettings(text: string): DoorSettings {
     } catch (e) {
         throw new Error(`settings are not JSON: ${(e as Error).message}`);
     }
-    const root = object(raw, "settings", ["version", "maxBodyBytes", "requestTimeoutSeconds", "agents"], problems);
+    const root = object(raw, "settings", ["version", "maxBodyBytes", "requestTimeoutSeconds", "maxConcurrentCalls", "agents"], problems);
     if (root.version !== 1) problems.push(`version: expected 1, got ${JSON.stringify(root.version)}`);
     const maxBodyBytes = positiveInt(root.maxBodyBytes, "maxBodyBytes", problems);
     const requestTimeoutSeconds = positiveInt(root.requestTimeoutSeconds, "requestTimeoutSeconds", problems);
+    const maxConcurrentCalls = positiveInt(root.maxConcurrentCalls, "maxConcurrentCalls", problems);
     const agentsRaw = object(root.agents, "agents", undefined, problems);
     const agents: AgentPolicy[] = Object.entries(agentsRaw).map(([name, value]) => {
         const at = `agents.${name}`;
@@ -59,7 +62,7 @@ export function parseSettings(text: string): DoorSettings {
     });
     if (agents.length === 0) problems.push("agents: at least one agent is required");
     if (problems.length > 0) throw new Error(`invalid settings:\n  - ${problems.join("\n  - ")}`);
-    return { maxBodyBytes, requestTimeoutSeconds, agents };
+    return { maxBodyBytes, requestTimeoutSeconds, maxConcurrentCalls, agents };
 }
 
 function object(value: unknown, at: string, keys: readonly string[] | undefined, problems: string[]): Record<string, unknown> {

@@ -46,6 +46,12 @@ const TAIL_BYTES = 16_384;
 const MAX_PENDING_EVENT_BYTES = 1 << 20;
 const MAX_RESPONSE_BYTES = 32 << 20;
 const MAX_ERROR_BODY_BYTES = 64 << 10;
+/**
+ * An idle kept-alive socket is closed after this long: well before LiteLLM
+ * closes it (LITELLM_KEEPALIVE_SECONDS in components/gateway/litellmConfig.ts),
+ * so the door never sends a call down a socket the server is closing.
+ */
+const IDLE_SOCKET_MS = 30_000;
 
 export class Upstream {
     private readonly options: UpstreamOptions;
@@ -54,7 +60,8 @@ export class Upstream {
     constructor(options: UpstreamOptions) {
         this.options = options;
         // Kept-alive sockets: a new TCP connection per call is what makes a gateway slow.
-        this.agent = new Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, noDelay: true });
+        // (A call's own timeout replaces the idle one while it runs.)
+        this.agent = new Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, noDelay: true, timeout: IDLE_SOCKET_MS });
     }
 
     /** Forwards one checked request and answers the client; resolves when the answer is complete. */

@@ -438,9 +438,36 @@ def _in_threads(concurrency, work):
     return results, time.perf_counter() - start
 
 
+class _KeptAlive:
+    """One client's HTTP/1.1 connection, reused from call to call as LiteLLM's
+    pool and agents' HTTP clients do (a new TCP connection per call would
+    measure the handshake, not the path); reopened if the server closed it."""
+
+    def __init__(self, host, port, key):
+        import http.client
+        self.conn = http.client.HTTPConnection(host, port, timeout=60)
+        self.headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {key}"} if key else {})}
+
+    def post(self, path, body, accept="application/json"):
+        """Sends one POST; returns the open response (the caller reads it to the end)."""
+        import http.client
+        for attempt in (0, 1):
+            try:
+                if self.conn.sock is None:
+                    self.conn.connect()
+                    self.conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                self.conn.request("POST", path, body, {**self.headers, "Accept": accept})
+                return self.conn.getresponse()
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                self.conn.close()
+                if attempt:
+                    raise
+
+
 def bench_chat(n, url, key, model, concurrency="1"):
-    """n chat completions (non-streaming), spread over `concurrency` clients, each a new connection;
-    `key` names an environment variable or is the key itself. Latency percentiles over all n."""
+    """n chat completions (non-streaming), spread over `concurrency` clients, each on its own
+    kept-alive connection; `key` names an environment variable or is the key itself.
+    Latency percentiles over all n (each client's first call, which opens the connection, is not counted)."""
     host, port, path = _split_url(url)
     body = json.dumps({"model": model, "messages": [{"role": "user", "content": "ping"}], "max_tokens": 16})
     concurrency = int(concurrency)
@@ -448,13 +475,17 @@ def bench_chat(n, url, key, model, concurrency="1"):
     errors = []
 
     def client(_i):
+        conn = _KeptAlive(host, port, _key(key))
         samples = []
-        for _ in range(per_client):
+        for i in range(per_client + 1):
             start = time.perf_counter()
-            r = raw_request(host, port, "POST", path, _key(key), body)
-            samples.append(time.perf_counter() - start)
-            if r["code"] != 200:
-                errors.append(r["status"])
+            r = conn.post(path, body)
+            r.read()
+            if i:
+                samples.append(time.perf_counter() - start)
+            if r.status != 200:
+                errors.append(f"{r.status} {r.reason}")
+        conn.conn.close()
         return samples
 
     results, wall = _in_threads(concurrency, client)
@@ -462,43 +493,40 @@ def bench_chat(n, url, key, model, concurrency="1"):
     out(**_percentiles(samples), concurrency=concurrency, per_second=round(len(samples) / wall, 1), errors=errors[:5], error_count=len(errors))
 
 
-def _stream_once(host, port, path, key, body):
-    """One streamed chat completion read off a raw socket: seconds to the first SSE event, to the end, and events seen."""
-    data = body.encode()
-    head = [f"POST {path} HTTP/1.1", f"Host: {host}:{port}", "Connection: close", "Accept: text/event-stream",
-            "Content-Type: application/json", f"Content-Length: {len(data)}"]
-    if key:
-        head.append(f"Authorization: Bearer {key}")
+def _stream_once(conn, path, body):
+    """One streamed chat completion on a kept-alive connection: seconds to the first SSE event, to the end, and events seen."""
     start = time.perf_counter()
     first = None
     received = bytearray()
-    with socket.create_connection((host, port), timeout=60) as sock:
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode() + data)
-        while True:
-            chunk = sock.recv(262144)
-            if not chunk:
-                break
-            received += chunk
-            if first is None and b"data: " in received:
-                first = time.perf_counter() - start
+    r = conn.post(path, body, accept="text/event-stream")
+    while True:
+        chunk = r.read1(262144)
+        if not chunk:
+            break
+        received += chunk
+        if first is None and b"data: " in received:
+            first = time.perf_counter() - start
     end = time.perf_counter() - start
-    status = bytes(received[:received.find(b"\r\n")]).decode(errors="replace")
     # Content events: every data event but [DONE] and the usage chunk (whose choices are empty).
     events = received.count(b"data: {") - received.count(b'"choices": []') - received.count(b'"choices":[]')
-    return {"status": status, "first": first, "end": end, "events": events, "done": b"data: [DONE]" in received}
+    return {"status": f"HTTP/1.1 {r.status} {r.reason}", "first": first, "end": end, "events": events, "done": b"data: [DONE]" in received}
 
 
 def bench_stream(n, url, key, model, chunks, concurrency="1"):
-    """n streams (spread over `concurrency` clients) of a reply the stand-in emits as `chunks`
-    one-word chunks, as fast as it can: first-event latency and aggregate chunks per second."""
+    """n streams (spread over `concurrency` clients, each on its own kept-alive connection) of a
+    reply the stand-in emits as `chunks` one-word chunks, as fast as it can: first-event latency
+    and aggregate chunks per second. Each client opens its connection before the clock starts."""
     host, port, path = _split_url(url)
     body = json.dumps({"model": model, "stream": True, "messages": [{"role": "user", "content": f"secureclaw-bench: emit {int(chunks)} chunks"}]})
+    warm = json.dumps({"model": model, "stream": True, "messages": [{"role": "user", "content": "secureclaw-bench: emit 1 chunks"}]})
     concurrency = int(concurrency)
     per_client = max(1, int(n) // concurrency)
+    conns = [_KeptAlive(host, port, _key(key)) for _ in range(concurrency)]
+    for conn in conns:
+        _stream_once(conn, path, warm)
 
-    def client(_i):
-        return [_stream_once(host, port, path, _key(key), body) for _ in range(per_client)]
+    def client(i):
+        return [_stream_once(conns[i], path, body) for _ in range(per_client)]
 
     results, wall = _in_threads(concurrency, client)
     streams = [s for r in results for s in r]
