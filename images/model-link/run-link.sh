@@ -24,8 +24,9 @@ trap stop TERM INT
 delay=1
 while :; do
   started=$(date +%s)
+  # LD_PRELOAD: TCP_NODELAY on the transport (see images/model-link/nodelay.c), for ssh only.
   # shellcheck disable=SC2086
-  ssh -N -F /dev/null -i "$dir/id_link" -o IdentitiesOnly=yes -o IdentityAgent=none \
+  LD_PRELOAD=/usr/local/lib/model-link/libnodelay.so ssh -N -F /dev/null -i "$dir/id_link" -o IdentitiesOnly=yes -o IdentityAgent=none \
     -o BatchMode=yes -o PasswordAuthentication=no -o KbdInteractiveAuthentication=no \
     -o GlobalKnownHostsFile=/dev/null $hostkey \
     -o ExitOnForwardFailure=yes -o ConnectTimeout=10 \

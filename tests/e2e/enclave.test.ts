@@ -15,13 +15,14 @@ import * as path from "path";
 import { doorCredential } from "../../components/door/credentials";
 import { agentProcessLimits } from "../../components/agent/agentProcessLimits";
 import { MODEL_PRESETS } from "../../config/presets";
+import { LINK } from "../../policy/contract/contract";
 import { REPO_ROOT } from "../support/program";
 import { controls, forkBomb, probeAttacks } from "./attackSet";
 import { AGENT_KEY, askGateway, askGatewayMany, burst, chatBody, gatewayAnswers, header, liteLLMRequests, REFUSED_ROUTES, revealing, sseData, standinRequests, tag } from "./gateway";
 import { AUDIT_VOLUME_BOUND_BYTES, auditLinesFor, OTHER_CERT_NAME, proxyAudit, refusalsToFind, TLS_STANDIN } from "./egressAudit";
 import { destroy, leftovers, realize, RealizeResult } from "./harness";
 import { E2E_SECRETS, GPU_HOST_2_IP, GPU_HOST_IP, Materials, PREFIX, STACK, STANDINS, TELEGRAM_IP, buildStandinImages, cleanE2E, destroyHooks, e2eConfig, materials, stackFile, standinHooks, teardownE2E, telegramRequests, twoGpuHosts } from "./setup";
-import { addressOn, authorizedKeys, LINK_CONTAINER, tryLinkKey, vllmClients } from "./modelLink";
+import { addressOn, authorizedKeys, LINK_CONTAINER, streamStalls, tryLinkKey, vllmClients } from "./modelLink";
 import { AGENT_RELAY_TOKEN, botCall, callFrom, OWNER, RELAY_CONTAINER, RELAY_ROOT, relayAudit, scanAgentForSecrets, STRANGER } from "./relay";
 import { botRequestsTo, callGreet, DONE_TEXT, GREET_REQUEST, modelRecords, plainText, readHello, SEED_HELLO, seedHello, storyDiagnostics, STORY_STEPS } from "./story";
 import { containerEvents, containerId, docker, engineAvailable, health, listenOnHost, probe, probeFrom, sh, Tally, waitFor } from "./support";
@@ -624,6 +625,17 @@ suite("SecureClaw enclave on a real Docker engine", () => {
             expect(commandLines).toContain("ssh -N");
             expect(commandLines).not.toMatch(/BEGIN OPENSSH|PRIVATE KEY/);
         });
+
+        test("no Nagle stall on the link: streams through it stall no more often than direct (without the nodelay shim: ~5-10% take 40 ms more)", async () => {
+            const forwardTo = (JSON.parse(docker("inspect", LINK_CONTAINER(0)))[0].Config.Env as string[])
+                .find((e) => e.startsWith("LINK_FORWARD_TO="))!.split("=")[1];
+            const [vllmHost, vllmPort] = forwardTo.split(":");
+            const direct = await streamStalls(STANDINS.gpuHost.name, vllmHost, Number(vllmPort), 200);
+            const link = await streamStalls(LITELLM, "model-link-0", LINK.port, 200);
+            tally.notes.push(`200 streams of 33 chunks, kept alive: direct on the GPU host p50 ${direct.p50} p95 ${direct.p95} ms, ${direct.stalls} >= 30 ms; ` +
+                `from LiteLLM through the link p50 ${link.p50} p95 ${link.p95} ms, ${link.stalls} >= 30 ms`);
+            expect(link.stalls).toBeLessThanOrEqual(direct.stalls + 2);
+        }, 4 * MINUTE);
 
         test("(a) from inside LiteLLM: the egress stand-ins, the Docker host and the GPU host's SSH and vLLM ports do not answer; only the link does", async () => {
             const listener = await listenOnHost("host service\n");

@@ -87,4 +87,33 @@ kill $pid 2>/dev/null
     }
 }
 
+/**
+ * `n` sequential streamed chat completions (33 small SSE chunks each, written
+ * one by one, as a model streams) over one kept-alive connection from inside
+ * `container` to vLLM at host:port, on /invocations (no key needed, as in
+ * vLLM). Returns p50/p95 of the whole stream (ms) and the streams that took
+ * 30 ms or more: a Nagle/delayed-ACK stall costs ~40 ms.
+ */
+export async function streamStalls(container: string, host: string, port: number, n: number): Promise<{ p50: number; p95: number; stalls: number }> {
+    const script = `
+import http.client, json, sys, time
+body = json.dumps({"stream": True, "messages": [{"role": "user", "content": "secureclaw-nodelay " + " ".join("w%d" % i for i in range(30))}]})
+c = http.client.HTTPConnection(sys.argv[1], int(sys.argv[2]), timeout=10)
+xs = []
+for _ in range(${n}):
+    t = time.perf_counter()
+    c.request("POST", "/invocations", body, {"Content-Type": "application/json"})
+    r = c.getresponse()
+    assert r.status == 200, r.status
+    while r.read1(65536):
+        pass
+    xs.append((time.perf_counter() - t) * 1000)
+xs.sort()
+print(json.dumps({"p50": round(xs[len(xs) // 2], 2), "p95": round(xs[int(len(xs) * 0.95)], 2), "stalls": sum(x >= 30 for x in xs)}))
+`;
+    const r = await sh("docker", ["exec", container, "python3", "-c", script, host, String(port)], undefined, 120_000);
+    if (r.code !== 0) throw new Error(`stream timing from ${container} failed (exit ${r.code}): ${r.stderr}`);
+    return JSON.parse(r.stdout.trim());
+}
+
 export { linkAlias };
