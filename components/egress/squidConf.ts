@@ -97,8 +97,11 @@ export function accessRules(input: SquidConfInput): AccessRule[] {
         { action: "deny", acls: ["!tls_port"], reason: REASONS.notPort443 },
         ...(input.relay
             ? [
-                  { action: "deny" as const, acls: ["relay_source", "!relay_destination"], reason: REASONS.relayOnlyTelegram },
-                  { action: "deny" as const, acls: ["relay_destination", "!relay_source"], reason: REASONS.telegramOnlyByRelay },
+                  // Source rules run on the agent's port only: on the SNI port every
+                  // connection comes from that port over loopback (src is 127.0.0.1
+                  // there; X-Forwarded-For does not reach `src`), so they were decided already.
+                  { action: "deny" as const, acls: ["agent_port", "relay_source", "!relay_destination"], reason: REASONS.relayOnlyTelegram },
+                  { action: "deny" as const, acls: ["agent_port", "relay_destination", "!relay_source"], reason: REASONS.telegramOnlyByRelay },
                   { action: "deny" as const, acls: ["!allowlist", "!relay_destination"], reason: REASONS.notAllowlisted },
               ]
             : [{ action: "deny" as const, acls: ["!allowlist"], reason: REASONS.notAllowlisted }]),

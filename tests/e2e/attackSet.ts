@@ -45,7 +45,7 @@ function hostBridgeAddresses(): string[] {
 
 /** What must work from the box, or the attacks below prove nothing. */
 export async function controls(box: string): Promise<Record<string, unknown>> {
-    const allowed = await probe(box, "connect", ["api.telegram.org", "443"]);
+    const allowed = await probe(box, "connect", ["relay.e2e.test", "443"]);
     const door = await probe(box, "resolve", ["model-gateway"]);
     const chat = await askGateway(box, { method: "POST", target: "/v1/chat/completions", body: chatBody("control from the attack set") });
     return { allowedConnect: allowed.code, doorResolves: door.resolved, chat: chat.code };

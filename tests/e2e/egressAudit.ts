@@ -4,6 +4,7 @@
  * the list of attacks that must each show up there as a refusal with its
  * reason.
  */
+import { execFileSync } from "child_process";
 import { AUDIT, PROXY as PROXY_CONTRACT } from "../../policy/contract/contract";
 import { docker } from "./support";
 
@@ -26,7 +27,8 @@ export interface AuditLine {
 /** Every audit line the proxy has written (rotated files first), parsed. */
 export function proxyAudit(proxyContainer: string): AuditLine[] {
     const files = docker("exec", proxyContainer, "sh", "-c", `cd ${PROXY_CONTRACT.logDir} && ls -1r ${AUDIT.file}.* 2>/dev/null; ls -1 ${AUDIT.file}`).split("\n").filter(Boolean);
-    const text = docker("exec", proxyContainer, "cat", ...files.map((f) => `${PROXY_CONTRACT.logDir}/${f}`));
+    // After the flood test the trail holds ~20 MB: more than execFileSync's default buffer.
+    const text = execFileSync("docker", ["exec", proxyContainer, "cat", ...files.map((f) => `${PROXY_CONTRACT.logDir}/${f}`)], { encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
     return text.split("\n").filter(Boolean).map((l) => JSON.parse(l) as AuditLine);
 }
 
