@@ -26,12 +26,14 @@ export const GVISOR_HOST_TASKS_PER_GUEST = 32;
 export const GVISOR_AGENT_RESERVE_MB = 1024;
 
 /**
- * Memory one more guest process costs under gVisor, in MiB, rounded up. A
- * forked child's copied pages live in the Sentry's memory file (shmem of the
- * sandbox): the probe's Python fork bomb cost 3.4 MiB per child (64 children
- * +219 MiB; 254 children +855 MiB), against 0.27 under runc.
+ * Memory one more guest process costs under gVisor, in MiB, as the memory
+ * cgroup counts it, rounded up. A forked child's copied pages live in the
+ * Sentry's memory file (shmem of the sandbox): the probe's Python fork bomb
+ * cost 3.4 MiB of shmem per child (64 children +219 MiB; 254 children
+ * +855 MiB), and up to 5.6 MiB of cgroup usage (97 children: 863 -> 1411),
+ * against 0.27 under runc.
  */
-export const GVISOR_MB_PER_GUEST = 4;
+export const GVISOR_MB_PER_GUEST = 6;
 /** The least nproc under runsc: the least `agent.pids` the config accepts. */
 const MIN_NPROC = 64;
 
@@ -59,11 +61,12 @@ export interface AgentProcessLimits {
  * The host's memory cgroup sees the sandbox as one process too: past the
  * memory limit the OOM killer kills the whole box, not the forking process.
  * So under runsc nproc is also kept to what the memory left beside OpenClaw
- * can hold: min(pids, (memoryMb - 1024) / 4), and never below 64 (the least
+ * can hold: min(pids, (memoryMb - 1024) / 6), and never below 64 (the least
  * `agent.pids` allows; a box that small has no room for OpenClaw anyway).
  * Measured with the e2e limits (1536 MiB, pids 256): at nproc 256 the fork
  * bomb reached the memory limit and the OOM killer killed the sandbox; at
- * nproc 128 it was refused and the box stayed healthy. The host limit is
+ * nproc 128 it was refused at 97 forks with the box healthy, but its memory
+ * peaked at 1447 MiB of 1536, too close; 6 MiB each gives that box 85. The host limit is
  * sized to what nproc guest tasks can cost, as a backstop.
  */
 export function agentProcessLimits(runtime: AgentRuntime, pids: number, memoryMb: number): AgentProcessLimits {

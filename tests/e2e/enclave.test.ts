@@ -634,7 +634,7 @@ suite("SecureClaw enclave on a real Docker engine", () => {
 
         // At nproc = pids (256) the box's memory limit (1536 MiB, OpenClaw ~800 idle)
         // was reached first, and the cgroup OOM killer killed the whole sandbox. The
-        // nproc under runsc is now what the memory holds (agentProcessLimits): 128 here.
+        // nproc under runsc is now what the memory holds (agentProcessLimits): 85 here.
         test("a fork bomb stops at the nproc ceiling inside gVisor, within the memory limit, and OpenClaw stays healthy", async () => {
             const { pids, memoryMb } = stackFile().agent;
             const nproc = agentProcessLimits("runsc", pids, memoryMb).nproc!;

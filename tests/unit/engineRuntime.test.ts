@@ -84,12 +84,12 @@ describe("agentProcessLimits: agent.pids under each runtime", () => {
         ["runc", 512, 4096, { hostPidsLimit: 512 }],
         ["runc", 256, 1536, { hostPidsLimit: 256 }],
         ["runc", 64, 512, { hostPidsLimit: 64 }],
-        // runsc: nproc is pids when the memory beside OpenClaw (1024 MiB) holds that many guest processes at 4 MiB each...
+        // runsc: nproc is pids when the memory beside OpenClaw (1024 MiB) holds that many guest processes at 6 MiB each...
         ["runsc", 512, 4096, { hostPidsLimit: 64 + 32 * 512, nproc: 512 }],
-        ["runsc", 512, 3072, { hostPidsLimit: 64 + 32 * 512, nproc: 512 }],
-        // ...and what it holds when less: the e2e box (1536 MiB) gets 128, where the fork bomb is refused with the box healthy.
-        ["runsc", 256, 1536, { hostPidsLimit: 64 + 32 * 128, nproc: 128 }],
-        ["runsc", 512, 2047, { hostPidsLimit: 64 + 32 * 255, nproc: 255 }],
+        ["runsc", 256, 3072, { hostPidsLimit: 64 + 32 * 256, nproc: 256 }],
+        // ...and what it holds when less: the e2e box (1536 MiB) gets 85, where the fork bomb is refused with the box healthy.
+        ["runsc", 256, 1536, { hostPidsLimit: 64 + 32 * 85, nproc: 85 }],
+        ["runsc", 512, 3072, { hostPidsLimit: 64 + 32 * 341, nproc: 341 }],
         // Never below 64, the least agent.pids accepts.
         ["runsc", 256, 1100, { hostPidsLimit: 64 + 32 * 64, nproc: 64 }],
         ["runsc", 64, 512, { hostPidsLimit: 64 + 32 * 64, nproc: 64 }],
