@@ -14,7 +14,8 @@ export const GVISOR_SANDBOX_TASKS = 64;
  * (64 + 8 each), which killed the sandbox. Kept stubs grow with each fork
  * bomb: the e2e box (nproc 128) idled at 222 host tasks, then 906, 1238 and
  * 1557 after three bombs of 97 forks, and a limit of 1600 (64 + 12 each)
- * killed it in the fourth. 32 each leaves that box 4160, about ten bombs.
+ * killed it in the fourth. At nproc 85 and 64 + 32 each (2784), 12 bombs
+ * in a row took it from 220 to 1866, by less each time, and it lived.
  */
 export const GVISOR_HOST_TASKS_PER_GUEST = 32;
 
@@ -66,7 +67,8 @@ export interface AgentProcessLimits {
  * Measured with the e2e limits (1536 MiB, pids 256): at nproc 256 the fork
  * bomb reached the memory limit and the OOM killer killed the sandbox; at
  * nproc 128 it was refused at 97 forks with the box healthy, but its memory
- * peaked at 1447 MiB of 1536, too close; 6 MiB each gives that box 85. The host limit is
+ * peaked at 1447 MiB of 1536, too close; 6 MiB each gives that box 85,
+ * where 12 bombs in a row each stopped at 54 forks, peaking at 1136 MiB. The host limit is
  * sized to what nproc guest tasks can cost, as a backstop.
  */
 export function agentProcessLimits(runtime: AgentRuntime, pids: number, memoryMb: number): AgentProcessLimits {
