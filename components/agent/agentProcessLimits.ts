@@ -68,8 +68,8 @@ export interface AgentProcessLimits {
  * bomb reached the memory limit and the OOM killer killed the sandbox; at
  * nproc 128 it was refused at 97 forks with the box healthy, but its memory
  * peaked at 1447 MiB of 1536, too close; 6 MiB each gives that box 85,
- * where 12 bombs in a row each stopped at 54 forks, peaking at 1136 MiB. The host limit is
- * sized to what nproc guest tasks can cost, as a backstop.
+ * where 12 bombs in a row each stopped at 54 forks, peaking at 1136 MiB.
+ * The host limit is sized to what nproc guest tasks can cost, as a backstop.
  */
 export function agentProcessLimits(runtime: AgentRuntime, pids: number, memoryMb: number): AgentProcessLimits {
     if (runtime === "runc") return { hostPidsLimit: pids };
