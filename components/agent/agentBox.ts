@@ -82,7 +82,7 @@ export class AgentBox extends pulumi.ComponentResource {
         const envs = pulumi.secret(pulumi.all([args.gatewayKey, args.telegramBotToken]).apply(
             ([gatewayKey, telegramBotToken]) => agentEnvironment(args, { gatewayKey, telegramBotToken })));
 
-        const limits = agentProcessLimits(args.agent.runtime, args.agent.pids);
+        const limits = agentProcessLimits(args.agent.runtime, args.agent.pids, args.agent.memoryMb);
         this.container = new docker.Container(name, {
             name: `${args.namePrefix}-agent`,
             image,

@@ -9,6 +9,7 @@
  * so a box whose network simply doesn't work can't pass as "all blocked".
  */
 import { execFileSync } from "child_process";
+import { readFileSync } from "fs";
 import { askGateway, chatBody } from "./gateway";
 import { GPU_HOST_IP, PREFIX, TELEGRAM_IP } from "./setup";
 import * as fs from "fs";
@@ -115,4 +116,14 @@ export async function forkBomb(box: string, pids: number): Promise<AttackRow> {
     const running = docker("inspect", "-f", "{{.State.Running}}", box) === "true";
     const blocked = typeof bomb.forked === "number" && bomb.forked < pids && /Resource temporarily unavailable/.test(bomb.stopped_by ?? "") && running;
     return { attack: `fork bomb (ceiling ${pids})`, blocked, detail: { ...bomb, running } };
+}
+
+/**
+ * The most memory `box` has used since it started, in MiB, from its memory
+ * cgroup (v1, as on the engines here): under gVisor the OOM killer kills the
+ * whole box at its limit, so a refused fork bomb must also stay under it.
+ */
+export function memoryPeakMb(box: string): number {
+    const id = docker("inspect", "-f", "{{.Id}}", box);
+    return Math.round(Number(readFileSync(`/sys/fs/cgroup/memory/docker/${id}/memory.max_usage_in_bytes`, "utf8")) / 1024 / 1024);
 }

@@ -17,7 +17,7 @@ import { agentProcessLimits } from "../../components/agent/agentProcessLimits";
 import { MODEL_PRESETS } from "../../config/presets";
 import { LINK } from "../../policy/contract/contract";
 import { REPO_ROOT } from "../support/program";
-import { controls, forkBomb, probeAttacks } from "./attackSet";
+import { controls, forkBomb, memoryPeakMb, probeAttacks } from "./attackSet";
 import { AGENT_KEY, askGateway, askGatewayMany, burst, chatBody, gatewayAnswers, header, liteLLMRequests, REFUSED_ROUTES, revealing, sseData, standinRequests, tag } from "./gateway";
 import { AUDIT_VOLUME_BOUND_BYTES, auditLinesFor, OTHER_CERT_NAME, proxyAudit, refusalsToFind, TLS_STANDIN } from "./egressAudit";
 import { destroy, leftovers, realize, RealizeResult } from "./harness";
@@ -1005,9 +1005,10 @@ Promise.all([tcp, name]).then(([t, n]) => console.log(JSON.stringify({ tcp: t, l
             expect(info.HostConfig.ReadonlyRootfs).toBe(true);
             expect(info.HostConfig.SecurityOpt).toEqual(["no-new-privileges:true"]);
             expect(Object.keys(info.NetworkSettings.Networks)).toEqual([`${PREFIX}-enclave`]);
-            const pids = stackFile().agent.pids;
-            expect(info.HostConfig.Ulimits).toContainEqual({ Name: "nproc", Soft: pids, Hard: pids });
-            expect(info.HostConfig.PidsLimit).toBe(agentProcessLimits("runsc", pids).hostPidsLimit);
+            const { pids, memoryMb } = stackFile().agent;
+            const limits = agentProcessLimits("runsc", pids, memoryMb);
+            expect(info.HostConfig.Ulimits).toContainEqual({ Name: "nproc", Soft: limits.nproc, Hard: limits.nproc });
+            expect(info.HostConfig.PidsLimit).toBe(limits.hostPidsLimit);
             expect(info.Mounts.find((mt: { Destination: string }) => mt.Destination === "/var/lib/openclaw").Name).toBe(`${PREFIX}-agent-state-gvisor`);
             expect(health(AGENT)).toBe("healthy");
         });
@@ -1039,13 +1040,21 @@ Promise.all([tcp, name]).then(([t, n]) => console.log(JSON.stringify({ tcp: t, l
             expect(health(AGENT)).toBe("healthy");
         }, 4 * MINUTE);
 
-        // Last: on 2026-12-03 this failed. The box's memory limit (1536 MiB, OpenClaw
-        // ~800 MiB idle) was reached before the nproc ceiling, and the cgroup OOM
-        // killer killed the whole sandbox (one host process), not one guest process.
-        test("a fork bomb stops at agent.pids inside gVisor and the box keeps running", async () => {
-            const r = await forkBomb(AGENT, stackFile().agent.pids);
+        // At nproc = pids (256) the box's memory limit (1536 MiB, OpenClaw ~800 idle)
+        // was reached first, and the cgroup OOM killer killed the whole sandbox. The
+        // nproc under runsc is now what the memory holds (agentProcessLimits): 85 here.
+        test("a fork bomb stops at the nproc ceiling inside gVisor, within the memory limit, and OpenClaw stays healthy", async () => {
+            const { pids, memoryMb } = stackFile().agent;
+            const nproc = agentProcessLimits("runsc", pids, memoryMb).nproc!;
+            const peakBefore = memoryPeakMb(AGENT);
+            const r = await forkBomb(AGENT, nproc);
             tally.record(`[runsc] ${r.attack}`, r.blocked, r.detail);
             expect(r).toMatchObject({ blocked: true });
+            const peak = memoryPeakMb(AGENT);
+            tally.notes.push(`under runsc the fork bomb stopped at ${(r.detail as { forked?: number }).forked} forks (nproc ${nproc}); the box's memory peaked at ${peak} MiB of ${memoryMb} (before: ${peakBefore})`);
+            expect(peak).toBeLessThan(memoryMb);
+            expect(docker("inspect", "-f", "{{.State.Running}} {{.RestartCount}}", AGENT)).toBe("true 0");
+            expect(health(AGENT)).toBe("healthy");
         }, 2 * MINUTE);
     });
     // ---- end gVisor ----

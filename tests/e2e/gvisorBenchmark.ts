@@ -73,7 +73,7 @@ function renderConfig(s: AgentSettings): string {
 
 /** `docker run` arguments for the box as AgentBox declares it. */
 function runArgs(s: AgentSettings, configDir: string): string[] {
-    const limits = agentProcessLimits(s.agent.runtime, s.agent.pids);
+    const limits = agentProcessLimits(s.agent.runtime, s.agent.pids, s.agent.memoryMb);
     const env = agentEnvironment(s, { gatewayKey: "sk-bench" });
     return [
         "run", "-d", "--name", NAME, "--runtime", s.agent.runtime, "--network", NAME, "--hostname", AGENT.hostname,

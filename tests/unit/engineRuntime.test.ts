@@ -79,15 +79,22 @@ describe("checkAgentRuntime: up fails, preview warns", () => {
 });
 
 describe("agentProcessLimits: agent.pids under each runtime", () => {
-    test.each<["runc" | "runsc", number, { hostPidsLimit: number; nproc?: number }]>([
-        // runc: the cgroup counts the box's own processes; an nproc ulimit would count the whole host's uid 1000.
-        ["runc", 512, { hostPidsLimit: 512 }],
-        ["runc", 64, { hostPidsLimit: 64 }],
-        // runsc: gVisor's kernel counts nproc per box; the host limit covers what that many guest tasks cost (64 + 8 each).
-        ["runsc", 512, { hostPidsLimit: 4160, nproc: 512 }],
-        ["runsc", 256, { hostPidsLimit: 2112, nproc: 256 }],
-    ])("%s, pids %d", (runtime, pids, expected) => {
-        expect(agentProcessLimits(runtime, pids)).toEqual(expected);
+    test.each<["runc" | "runsc", number, number, { hostPidsLimit: number; nproc?: number }]>([
+        // runc: the cgroup counts the box's own processes; an nproc ulimit would count the whole host's uid 1000. Memory plays no part.
+        ["runc", 512, 4096, { hostPidsLimit: 512 }],
+        ["runc", 256, 1536, { hostPidsLimit: 256 }],
+        ["runc", 64, 512, { hostPidsLimit: 64 }],
+        // runsc: nproc is pids when the memory beside OpenClaw (1024 MiB) holds that many guest processes at 6 MiB each...
+        ["runsc", 512, 4096, { hostPidsLimit: 64 + 32 * 512, nproc: 512 }],
+        ["runsc", 256, 3072, { hostPidsLimit: 64 + 32 * 256, nproc: 256 }],
+        // ...and what it holds when less: the e2e box (1536 MiB) gets 85, where the fork bomb is refused with the box healthy.
+        ["runsc", 256, 1536, { hostPidsLimit: 64 + 32 * 85, nproc: 85 }],
+        ["runsc", 512, 3072, { hostPidsLimit: 64 + 32 * 341, nproc: 341 }],
+        // Never below 64, the least agent.pids accepts.
+        ["runsc", 256, 1100, { hostPidsLimit: 64 + 32 * 64, nproc: 64 }],
+        ["runsc", 64, 512, { hostPidsLimit: 64 + 32 * 64, nproc: 64 }],
+    ])("%s, pids %d, memory %d MiB", (runtime, pids, memoryMb, expected) => {
+        expect(agentProcessLimits(runtime, pids, memoryMb)).toEqual(expected);
     });
 });
 
@@ -129,7 +136,7 @@ describe("the program (index.ts under mocks) with agent.runtime", () => {
         expect(stateMount.volumeName).toBe("secureclaw-dev-agent-state-gvisor");
         expect(run.byRole("docker:index/volume:Volume", "agent-state").map((v) => v.inputs.name).sort()).toEqual(["secureclaw-dev-agent-state", "secureclaw-dev-agent-state-gvisor"]);
         const start = run.resources.find((r) => r.type === "command:local:Command" && r.name === `${agent.name}-start`)!;
-        expect(start.inputs.create).toBe(`docker update --pids-limit 4160 ${agent.name}-id && docker start ${agent.name}-id`);
+        expect(start.inputs.create).toBe(`docker update --pids-limit 16448 ${agent.name}-id && docker start ${agent.name}-id`);
         const others = run.resources.filter((r) => r.type === CONTAINER && r.inputs.runtime !== undefined && r !== run.one(CONTAINER, "agent"));
         expect(others.map((r) => r.name)).toEqual([]);
     });
