@@ -9,6 +9,7 @@
  */
 import { cpusRoundTrip, dockerCpus } from "../components/shared/canonical";
 import { DEFAULT_DOOR_LIMITS } from "../components/door/doorSettings";
+import { GVISOR_AGENT_RESERVE_MB, GVISOR_MB_PER_GUEST, MIN_GVISOR_NPROC } from "../components/agent/agentProcessLimits";
 import { AGENT_RUNTIMES } from "../policy/contract/contract";
 import { z } from "zod";
 import { allowlistCovers, checkAllowlistEntry, normalizeAllowlist, RELAY_ONLY_HOSTS, relayOnlyHostOpenedBy, relayOnlyProblem } from "../policy/contract/allowlist";
@@ -351,7 +352,17 @@ export const AgentSection = section(
             .transform((pem) => `${pem}\n`)
             .optional(),
     }),
-);
+).superRefine((agent, ctx) => {
+    // Under gVisor the host's memory cgroup sees the whole sandbox as one
+    // process: a box out of memory is killed whole, so the process ceiling is
+    // derived from the memory beside OpenClaw, and it needs room for the least one.
+    const least = GVISOR_AGENT_RESERVE_MB + GVISOR_MB_PER_GUEST * MIN_GVISOR_NPROC;
+    if (agent.runtime === "runsc" && agent.memoryMb < least) {
+        addProblem(ctx, ["memoryMb"], `is ${agent.memoryMb} but agent.runtime is runsc, which needs at least ${least}: gVisor's box is killed whole when it runs out of memory, so it keeps ${GVISOR_AGENT_RESERVE_MB} MiB for OpenClaw and ${GVISOR_MB_PER_GUEST} MiB for each of at least ${MIN_GVISOR_NPROC} processes`, {
+            example: "2048",
+        });
+    }
+}, onceValid("memoryMb", "runtime"));
 
 /** The validated agent section. */
 export type AgentConfig = z.output<typeof AgentSection>;

@@ -36,7 +36,7 @@ export const GVISOR_AGENT_RESERVE_MB = 1024;
  */
 export const GVISOR_MB_PER_GUEST = 6;
 /** The least nproc under runsc: the least `agent.pids` the config accepts. */
-const MIN_NPROC = 64;
+export const MIN_GVISOR_NPROC = 64;
 
 /** How the agent's process ceiling (`agent.pids`) is put in force under a runtime. */
 export interface AgentProcessLimits {
@@ -73,6 +73,6 @@ export interface AgentProcessLimits {
  */
 export function agentProcessLimits(runtime: AgentRuntime, pids: number, memoryMb: number): AgentProcessLimits {
     if (runtime === "runc") return { hostPidsLimit: pids };
-    const nproc = Math.min(pids, Math.max(MIN_NPROC, Math.floor((memoryMb - GVISOR_AGENT_RESERVE_MB) / GVISOR_MB_PER_GUEST)));
+    const nproc = Math.min(pids, Math.max(MIN_GVISOR_NPROC, Math.floor((memoryMb - GVISOR_AGENT_RESERVE_MB) / GVISOR_MB_PER_GUEST)));
     return { hostPidsLimit: GVISOR_SANDBOX_TASKS + GVISOR_HOST_TASKS_PER_GUEST * nproc, nproc };
 }

@@ -84,6 +84,7 @@ const CASES: Record<string, Case> = {
     "agent memory below the floor": { config: { "agent.memoryMb": 64 }, key: "agent.memoryMb", problem: /from 512/ },
     "no CPU for the agent": { config: { "agent.cpus": 0 }, key: "agent.cpus", problem: /from 0.5/ },
     "a CPU count Docker would round": { config: { "agent.cpus": 10.05 }, key: "agent.cpus", problem: /would store 10\.1/ },
+    "gVisor with too little memory for its process ceiling": { config: { "agent.runtime": "runsc", "agent.memoryMb": 1024 }, key: "agent.memoryMb", problem: /runsc, which needs at least 1408/ },
     "a fractional process limit": { config: { "agent.pids": 100.5 }, key: "agent.pids", problem: /whole number/ },
     "a CA that is not PEM": { config: { "agent.extraCaCertificates": "hello" }, key: "agent.extraCaCertificates", problem: /PEM/ },
     "a gateway timeout below the floor": { config: { "gateway.requestTimeoutSeconds": 5 }, key: "gateway.requestTimeoutSeconds", problem: /from 10/ },
