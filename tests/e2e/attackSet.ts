@@ -88,10 +88,11 @@ export async function probeAttacks(box: string): Promise<AttackRow[]> {
     row("metadata address direct", !metadata.connected, metadata);
     const litellm = await probe(box, "resolve", ["litellm"]);
     row("resolve litellm", !litellm.resolved, litellm);
-    for (const network of ["gateway", "egress"]) {
-        const address = docker("inspect", "-f", `{{(index .NetworkSettings.Networks "${PREFIX}-${network}").IPAddress}}`, `${PREFIX}-model-gateway`);
+    // Every address LiteLLM has, on whichever networks it joins.
+    const networks: Record<string, { IPAddress: string }> = JSON.parse(docker("inspect", "-f", "{{json .NetworkSettings.Networks}}", `${PREFIX}-model-gateway`));
+    for (const [network, { IPAddress: address }] of Object.entries(networks)) {
         const r = await probe(box, "tcp", [address, "4000", "2"]);
-        row(`LiteLLM directly on the ${network} network (${address}:4000)`, !r.connected, r);
+        row(`LiteLLM directly on ${network} (${address}:4000)`, !r.connected, r);
     }
     const self = await probe(box, "selfcheck");
     const escalation = {
