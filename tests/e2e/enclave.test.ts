@@ -602,7 +602,8 @@ suite("SecureClaw enclave on a real Docker engine", () => {
             const sizes = docker("exec", PROXY, "sh", "-c", "stat -c '%n %s' /var/log/squid/*").split("\n").map((l) => l.split(" "));
             const total = sizes.reduce((sum, [, size]) => sum + Number(size), 0);
             tally.notes.push(`flood of ${flood.sent} refused CONNECTs at ${flood.per_second}/s: log volume ${total} bytes (bound ${AUDIT_VOLUME_BOUND_BYTES}): ${sizes.map(([n, s]) => `${path.basename(n)} ${s}`).join(", ")}`);
-            expect(sizes.map(([n]) => path.basename(n))).toEqual(expect.arrayContaining(["audit.jsonl", "audit.jsonl.0", "audit.jsonl.1", "audit.jsonl.2"]));
+            // How many rotations a flood makes depends on its rate against the 2 s size check: at least one, never a fourth file.
+            expect(sizes.map(([n]) => path.basename(n))).toEqual(expect.arrayContaining(["audit.jsonl", "audit.jsonl.0"]));
             expect(sizes.map(([n]) => path.basename(n))).not.toContain("audit.jsonl.3");
             expect(total).toBeLessThan(AUDIT_VOLUME_BOUND_BYTES);
             expect(health(PROXY)).toBe("healthy");
