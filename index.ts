@@ -5,8 +5,8 @@ import { loadConfig } from "./config/load";
 // Validation runs first. On bad config it throws a ConfigError, a pulumi.RunError:
 // the CLI prints its list of problems (no stack trace) and no resource is declared.
 const { config, secrets } = loadConfig();
-// Then the engine must have the agent's runtime (gVisor is installed separately).
-checkAgentRuntime(config.agent.runtime);
+// Then the engine must have every agent's runtime (gVisor is installed separately).
+for (const runtime of new Set(config.agents.map((a) => a.agent.runtime))) checkAgentRuntime(runtime);
 
 const enclave = new SecureClawEnclave("secureclaw", { config, secrets, repoRoot: __dirname });
 
@@ -20,3 +20,5 @@ export const egressLogVolume = enclave.egressLogVolume;
 export const usageVolume = enclave.usageVolume;
 export const modelServed = `${config.model.servedName} (${config.model.huggingFaceId})`;
 export const allowlist = config.egress.allowlist;
+/** Each agent's container, workspace volume and cell network. */
+export const agents = enclave.agents;

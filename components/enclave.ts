@@ -1,8 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Secrets } from "../config/load";
+import type { AgentSpec } from "../config/agents";
 import { StackConfig, telegramApiHost } from "../config/schema";
 import { DOOR, GATEWAY } from "../policy/contract/contract";
-import { AgentBox } from "./agent/agentBox";
+import { placeAgents } from "./cell/placeAgents";
 import { ModelDoor } from "./door/modelDoor";
 import { EgressProxy } from "./egress/egressProxy";
 import { ModelGateway } from "./gateway/modelGateway";
@@ -35,6 +36,8 @@ export class SecureClawEnclave extends pulumi.ComponentResource {
     public readonly usageVolume: pulumi.Output<string>;
     /** The Telegram relay's audit volume; undefined without Telegram. */
     public readonly relayAuditVolume?: pulumi.Output<string>;
+    /** Each agent's container, workspace volume and cell network, by agent name. */
+    public readonly agents: Record<string, { container: pulumi.Output<string>; workspaceVolume: pulumi.Output<string>; network: pulumi.Output<string> }>;
 
     constructor(name: string, args: SecureClawEnclaveArgs, opts?: pulumi.ComponentResourceOptions) {
         super("secureclaw:index:SecureClawEnclave", name, {}, opts);
@@ -43,21 +46,24 @@ export class SecureClawEnclave extends pulumi.ComponentResource {
         const child = { parent: this };
         const namePrefix = config.namePrefix;
 
+        const telegramAgents = config.agents.filter((a) => a.telegram.enabled);
         const networks = new Networks(`${name}-networks`, {
             namePrefix,
             ...config.network,
             modelFixedAddresses: config.gpu.placement === "remote",
-            relaySubnet: config.telegram.enabled ? config.network.relaySubnet : undefined,
+            relaySubnet: telegramAgents.length > 0 ? config.network.relaySubnet : undefined,
         }, child);
-        const telegram = config.telegram.enabled ? config.telegram : undefined;
+        // The Bot API root and the file cap are stack-wide, the same in every agent's telegram.
+        const telegram = telegramAgents[0]?.telegram;
+        const relayHost = telegram?.enabled ? telegramApiHost(telegram) : undefined;
 
         const proxy = new EgressProxy(`${name}-egress-proxy`, {
             namePrefix, repoRoot,
-            allowlist: config.egress.allowlist,
+            cells: config.agents.map((a) => ({ agent: a.name, subnet: a.subnet, allowlist: a.allowlist })),
             pinnedHosts: config.egress.pinnedHosts,
             enclaveNetwork: networks.enclave.name,
             egressNetwork: networks.egress.name,
-            relay: telegram && { network: networks.relay!.name, sourceSubnet: config.network.relaySubnet, destination: telegramApiHost(telegram) },
+            relay: relayHost === undefined ? undefined : { network: networks.relay!.name, sourceSubnet: config.network.relaySubnet, destination: relayHost },
         }, child);
 
         const vllm = placeVllm(`${name}-vllm`, config, secrets, networks, repoRoot, this);
@@ -77,10 +83,13 @@ export class SecureClawEnclave extends pulumi.ComponentResource {
             upstreamNetwork: vllm.network,
         }, child);
 
-        const { requestsPerMinute, tokensPerMinute, tokensPerDay, concurrentRequests } = config.agent;
+        // One credential and one set of limits per agent, each good only from the agent's own cell.
         const door = new ModelDoor(`${name}-model-door`, {
             namePrefix, repoRoot,
-            agents: [{ name: DOOR.defaultAgent, model: GATEWAY.modelAlias, maxOutputTokens: config.model.maxOutputTokens, limits: { requestsPerMinute, tokensPerMinute, tokensPerDay, concurrentRequests } }],
+            agents: config.agents.map((a) => {
+                const { requestsPerMinute, tokensPerMinute, tokensPerDay, concurrentRequests } = a.agent;
+                return { name: a.name, model: GATEWAY.modelAlias, maxOutputTokens: config.model.maxOutputTokens, sources: [a.subnet], limits: { requestsPerMinute, tokensPerMinute, tokensPerDay, concurrentRequests } };
+            }),
             masterKey: secrets.gatewayMasterKey,
             requestTimeoutSeconds: config.gateway.requestTimeoutSeconds,
             maxConcurrentCalls: config.gateway.maxParallelRequests,
@@ -88,41 +97,33 @@ export class SecureClawEnclave extends pulumi.ComponentResource {
             gatewayNetwork: networks.gateway.name,
         }, child);
 
-        // The bot token stays here; the agent gets a relay credential that is worthless anywhere else.
-        const relay = telegram && new TelegramRelay(`${name}-telegram-relay`, {
+        // The bot tokens stay here; each agent gets a relay credential that is worthless anywhere else, and from any other cell.
+        const relay = telegram?.enabled ? new TelegramRelay(`${name}-telegram-relay`, {
             namePrefix, repoRoot,
-            agents: [{ name: DOOR.defaultAgent, allowFrom: telegram.allowFrom, sendsPerMinute: telegram.sendsPerMinute }],
-            botToken: requireBotToken(secrets),
-            upstream: telegram.apiRoot ?? `https://${telegramApiHost(telegram)}`,
+            agents: telegramAgents.map((a) => ({
+                name: a.name,
+                allowFrom: a.telegram.enabled ? a.telegram.allowFrom : [],
+                sendsPerMinute: a.telegram.enabled ? a.telegram.sendsPerMinute : 1,
+                sources: [a.subnet],
+                botToken: botTokenOf(a, secrets),
+            })),
+            upstream: telegram.apiRoot ?? `https://${relayHost}`,
             maxFileBytes: telegram.maxFileBytes,
             extraCaCertificates: config.agent.extraCaCertificates,
             enclaveNetwork: networks.enclave.name,
             relayNetwork: networks.relay!.name,
             dnsSink: networks.enclaveUnassignedAddress,
-        }, child);
+        }, child) : undefined;
 
-        const agent = new AgentBox(`${name}-agent`, {
-            namePrefix, repoRoot,
-            agent: config.agent,
-            model: config.model,
-            telegram: config.telegram,
-            requestTimeoutSeconds: config.gateway.requestTimeoutSeconds,
-            gatewayUrl: door.url,
-            proxyUrl: proxy.url,
-            // Works at the door and nowhere else: not LiteLLM's key, not vLLM's.
-            gatewayKey: door.credentialFor(DOOR.defaultAgent),
-            telegramRelayUrl: relay?.url,
-            telegramBotToken: relay?.credentialFor(DOOR.defaultAgent),
-            enclaveNetwork: networks.enclave.name,
-            dnsSink: networks.enclaveUnassignedAddress,
-            sidecars: [proxy.started, door.started, gateway.started, ...(relay ? [relay.started] : [])],
-        }, child);
+        const agents = placeAgents(name, { config, repoRoot, networks, proxy, door, relay, sidecars: [proxy.started, door.started, gateway.started, ...(relay ? [relay.started] : [])] }, this);
+        const agent = agents.find((a) => a.name === DOOR.defaultAgent) ?? agents[0];
+        this.agents = Object.fromEntries(agents.map((a) => [a.name, { container: a.box.container.name, workspaceVolume: a.box.workspaceVolumeName, network: a.network }]));
 
-        this.agentContainer = agent.container.name;
+        this.agentContainer = agent.box.container.name;
         this.proxyContainer = proxy.container.name;
         this.doorContainer = door.container.name;
         this.gatewayContainer = gateway.container.name;
-        this.workspaceVolume = agent.workspaceVolumeName;
+        this.workspaceVolume = agent.box.workspaceVolumeName;
         this.egressLogVolume = proxy.logVolumeName;
         this.usageVolume = door.usageVolumeName;
         this.relayAuditVolume = relay?.auditVolumeName;
@@ -136,14 +137,16 @@ export class SecureClawEnclave extends pulumi.ComponentResource {
             egressLogVolume: this.egressLogVolume,
             usageVolume: this.usageVolume,
             relayAuditVolume: this.relayAuditVolume,
+            agents: this.agents,
         });
     }
 }
 
-/** The bot token; the validator has already refused Telegram without it. */
-function requireBotToken(secrets: Secrets): pulumi.Input<string> {
-    if (secrets.telegramBotToken === undefined) throw new Error("secureclaw:telegramBotToken is required when telegram.enabled is true (the config validator should have said so)");
-    return secrets.telegramBotToken;
+/** An agent's bot token: its own, or the stack's; the validator has already refused an agent on Telegram without one. */
+function botTokenOf(agent: AgentSpec, secrets: Secrets): pulumi.Input<string> {
+    const token = agent.botToken === "own" ? secrets.agentBotTokens?.[agent.name] : secrets.telegramBotToken;
+    if (token === undefined) throw new Error(`agent ${agent.name} has Telegram on but no bot token (the config validator should have said so)`);
+    return token;
 }
 
 /** The secrets every stack needs; the validator has already refused a stack without them. */

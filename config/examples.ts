@@ -81,7 +81,27 @@ const RIGHT_VALUES: Record<string, RightValue> = {
     "network.egressSubnet": DEFAULTS.network.egressSubnet,
     "network.modelSubnet": DEFAULTS.network.modelSubnet,
     "network.gatewaySubnet": DEFAULTS.network.gatewaySubnet,
+    agents: { at: "agents.alice.egress.allowlist[0]", value: "pypi.org" },
+    "agents.*": { at: "agents.alice.egress.allowlist[0]", value: "pypi.org" },
+    "agents.*.model": small.servedName,
+    "agents.*.subnet": "10.90.1.0/24",
+    "agents.*.workspace": "secureclaw-dev-workspace-alice",
 };
+
+/**
+ * The right value at a key: the table's, and for an agent's override of a
+ * stack-wide setting (`agents.alice.agent.memoryMb`) the stack setting's,
+ * at the agent's key.
+ */
+function rightValue(key: string): RightValue | undefined {
+    const pattern = key.replace(/\[[^\]]*\]/g, "[]");
+    const agent = /^agents\.([^.[]+)(?:\.(.*))?$/.exec(pattern);
+    if (!agent) return RIGHT_VALUES[pattern];
+    const own = RIGHT_VALUES[`agents.*${agent[2] === undefined ? "" : `.${agent[2]}`}`];
+    if (own !== undefined || agent[2] === undefined) return own;
+    const stackWide = RIGHT_VALUES[agent[2]];
+    return typeof stackWide === "object" ? { at: `agents.${agent[1]}.${stackWide.at}`, value: stackWide.value } : stackWide;
+}
 
 /** The command that sets `key` (a `--path` path) to `value`. */
 export function setCommand(key: string, value: string): string {
@@ -99,7 +119,7 @@ export function removeCommand(key: string): string {
  * string where a list or a section belongs can't be set into with `--path`.
  */
 export function exampleFor(key: string, { value, replace = false }: { value?: string; replace?: boolean } = {}): string {
-    const right = value ?? RIGHT_VALUES[key.replace(/\[[^\]]*\]/g, "[]")] ?? "<value>";
+    const right = value ?? rightValue(key) ?? "<value>";
     const set = typeof right === "string" ? setCommand(key, right) : setCommand(right.at, right.value);
     return replace ? `${removeCommand(key)} && ${set}` : set;
 }

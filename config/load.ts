@@ -1,11 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { NAMESPACE } from "./examples";
 import { openSshPublicKey } from "../components/modellink/openssh";
-import { RawConfig, SECRET_KEYS, SecretKey, StackConfig } from "./schema";
+import { RawConfig, SECRET_KEYS, SecretKey, SecretPresence, StackConfig } from "./schema";
 import { validateConfig } from "./validate";
 
 /** The stack's secrets as Pulumi secret outputs; a value is never read in the clear. */
-export type Secrets = { [K in SecretKey]?: pulumi.Output<string> };
+export type Secrets = { [K in SecretKey]?: pulumi.Output<string> } & {
+    /** Each agent's own bot token (`agents.<name>.telegram.botToken`), by agent name. */
+    agentBotTokens?: Record<string, pulumi.Output<string>>;
+};
 
 /** The validated config and the secrets, ready for SecureClawEnclave. */
 export interface LoadedConfig {
@@ -74,6 +77,39 @@ export function secretForms(read: (key: SecretKey) => string | undefined = (key)
     return problems;
 }
 
+/** The bot id of a token (the digits before its colon), or undefined when it has no such form. */
+function botIdOf(token: string | undefined): string | undefined {
+    return token === undefined ? undefined : /^(\d{1,20}):/.exec(token.trim())?.[1];
+}
+
+/**
+ * Takes each agent's bot token out of the raw `agents` map, so the validator
+ * never sees a value: it learns which agents have one, their bot ids, and
+ * whether the map is stored encrypted. The tokens become secret outputs.
+ */
+export function takeAgentTokens(raw: RawConfig, encrypted: Set<string> | undefined, stackToken: string | undefined): { facts: NonNullable<SecretPresence["agentTokens"]>; tokens: Record<string, string> } {
+    const tokens: Record<string, string> = {};
+    const agents = raw.agents;
+    if (typeof agents === "object" && agents !== null && !Array.isArray(agents)) {
+        for (const [name, entry] of Object.entries(agents as Record<string, unknown>)) {
+            const telegram = (entry as { telegram?: unknown } | null)?.telegram;
+            if (typeof telegram !== "object" || telegram === null || !("botToken" in telegram)) continue;
+            const { botToken, ...rest } = telegram as Record<string, unknown>;
+            (entry as Record<string, unknown>).telegram = rest;
+            if (typeof botToken === "string" && botToken.trim() !== "") tokens[name] = botToken.trim();
+        }
+    }
+    const botIds = new Map<string, string>();
+    const stackBot = botIdOf(stackToken);
+    if (stackBot !== undefined) botIds.set("", stackBot);
+    for (const [name, token] of Object.entries(tokens)) {
+        const id = botIdOf(token);
+        if (id !== undefined) botIds.set(name, id);
+    }
+    const plaintext = Object.keys(tokens).length > 0 && encrypted !== undefined && !encrypted.has(`${NAMESPACE}:agents`);
+    return { facts: { present: new Set(Object.keys(tokens)), plaintext, botIds }, tokens };
+}
+
 /** Reads the `secureclaw` namespace, validates it, and wraps every secret as a secret output. */
 export function loadConfig(): LoadedConfig {
     const cfg = new pulumi.Config(NAMESPACE);
@@ -88,6 +124,9 @@ export function loadConfig(): LoadedConfig {
         present.add(key);
         if (encrypted && !encrypted.has(`${NAMESPACE}:${key}`)) plaintext.add(key);
     }
-    const config = validateConfig(pulumi.getStack(), rawConfig(), { present, plaintext, malformed: secretForms() });
+    const raw = rawConfig();
+    const agentTokens = takeAgentTokens(raw, encrypted, pulumi.runtime.getConfig(`${NAMESPACE}:telegramBotToken`));
+    const config = validateConfig(pulumi.getStack(), raw, { present, plaintext, malformed: secretForms(), agentTokens: agentTokens.facts });
+    secrets.agentBotTokens = Object.fromEntries(Object.entries(agentTokens.tokens).map(([name, token]) => [name, pulumi.secret(token)]));
     return { config, secrets };
 }

@@ -56,10 +56,11 @@ export function keyPath(path: readonly PropertyKey[]): string {
 /** Shapes a value of the wrong kind can't be set into with `--path` until it is removed. */
 const CONTAINERS = new Set(["object", "array", "record"]);
 
-/** The problems zod found in one section (with no section: at the top level), one per unknown key. */
-export function problemsFromIssues(section: string | undefined, issues: readonly z.core.$ZodIssue[]): ConfigProblem[] {
+/** The problems zod found in one section, or under a path (with neither: at the top level), one per unknown key. */
+export function problemsFromIssues(section: string | readonly PropertyKey[] | undefined, issues: readonly z.core.$ZodIssue[]): ConfigProblem[] {
+    const prefix = section === undefined ? [] : typeof section === "string" ? [section] : section;
     return issues.flatMap((issue) => {
-        const path = section === undefined ? issue.path : [section, ...issue.path];
+        const path = [...prefix, ...issue.path];
         if (issue.code === "unrecognized_keys") {
             return issue.keys.map((name) => {
                 const key = keyPath([...path, name]);

@@ -12,7 +12,8 @@ import { DEFAULT_DOOR_LIMITS } from "../components/door/doorSettings";
 import { GVISOR_AGENT_RESERVE_MB, GVISOR_MB_PER_GUEST, MIN_GVISOR_NPROC } from "../components/agent/agentProcessLimits";
 import { AGENT_RUNTIMES } from "../policy/contract/contract";
 import { z } from "zod";
-import { allowlistCovers, checkAllowlistEntry, normalizeAllowlist, RELAY_ONLY_HOSTS, relayOnlyHostOpenedBy, relayOnlyProblem } from "../policy/contract/allowlist";
+import type { AgentSpec, AgentTokenFacts } from "./agents";
+import { checkAllowlistEntry, normalizeAllowlist, relayOnlyHostOpenedBy, relayOnlyProblem } from "../policy/contract/allowlist";
 import { addProblem, fields, flag, list, numberIn, onceValid, section, shown, text } from "./fields";
 import { cidrsOverlap, freeSubnet, parseCidr } from "./net";
 import { MODEL_PRESETS, MODEL_SIZES, ModelPreset, ModelSize } from "./presets";
@@ -44,6 +45,8 @@ export interface SecretPresence {
     plaintext: ReadonlySet<SecretKey>;
     /** What is wrong with a secret's form, judged where it is read (config/load.ts); never the value. */
     malformed?: ReadonlyMap<SecretKey, string>;
+    /** The per-agent bot tokens (`agents.<name>.telegram.botToken`): which are set, and their bots; never a value. */
+    agentTokens?: Omit<AgentTokenFacts, "stackToken">;
 }
 
 /** Defaults that examples repeat; the rest sit where the schema declares them. */
@@ -248,8 +251,8 @@ export const EgressSection = section(
         pinnedHosts: z.record(z.string(), values.pinnedAddress, { error: (issue) => `must map host names to IPv4 addresses, got ${shown(issue.input)}` }).default({}),
     }),
 )
+    // Whether a pinned name is on an allowlist is judged per agent (config/agents.ts).
     .superRefine(({ allowlist, pinnedHosts }, ctx) => {
-        const allowed = normalizeAllowlist(allowlist);
         allowlist.forEach((entry, i) => {
             const host = relayOnlyHostOpenedBy(entry);
             if (host !== undefined) addProblem(ctx, ["allowlist", i], relayOnlyProblem(host), { exampleKey: "telegram.enabled", example: "true" });
@@ -258,12 +261,6 @@ export const EgressSection = section(
             const check = checkAllowlistEntry(name);
             if (!check.ok || check.entry.startsWith(".")) {
                 addProblem(ctx, ["pinnedHosts", name], "must be keyed by a full host name", { exampleKey: 'egress.pinnedHosts["api.telegram.org"]' });
-            } else if (!allowlistCovers(allowed, check.entry) && !RELAY_ONLY_HOSTS.includes(check.entry)) {
-                // The next index after what the user wrote, so the example adds rather than replaces.
-                addProblem(ctx, ["pinnedHosts", name], `pins ${check.entry}, which egress.allowlist does not allow (and the Telegram relay does not call); pinning never widens the allowlist`, {
-                    exampleKey: `egress.allowlist[${allowlist.length}]`,
-                    example: check.entry,
-                });
             }
         }
     }, onceValid("allowlist", "pinnedHosts"))
@@ -436,4 +433,6 @@ export interface StackConfig {
     gateway: GatewayConfig;
     images: ImagesConfig;
     network: NetworkConfig;
+    /** Every agent, sorted by name: the map's entries, or the single agent "main" built from the sections above. */
+    agents: AgentSpec[];
 }

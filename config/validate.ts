@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { allowlistCovers, RELAY_ONLY_HOSTS, relayOnlyProblem } from "../policy/contract/allowlist";
 import { exampleFor, NAMESPACE } from "./examples";
+import { AgentTokenFacts, resolveAgents } from "./agents";
 import { flag } from "./fields";
 import { ConfigError, ConfigProblem, fullKey, problemsFromIssues } from "./problems";
 import {
@@ -30,9 +31,10 @@ import {
 export { ConfigError } from "./problems";
 export type { ConfigProblem } from "./problems";
 
-/** Top-level keys: the sections, and the secrets (whose values never reach the validator). */
-const TopLevel = z.strictObject(Object.fromEntries([...SECTIONS, ...SECRET_KEYS].map((key) => [key, z.unknown().optional()])), {
-    error: () => `is not a known setting (known: ${[...SECTIONS, ...SECRET_KEYS].join(", ")})`,
+/** Top-level keys: the sections, the agents map, and the secrets (whose values never reach the validator). */
+const TOP_LEVEL_KEYS = [...SECTIONS, "agents", ...SECRET_KEYS];
+const TopLevel = z.strictObject(Object.fromEntries(TOP_LEVEL_KEYS.map((key) => [key, z.unknown().optional()])), {
+    error: () => `is not a known setting (known: ${TOP_LEVEL_KEYS.join(", ")})`,
 });
 
 /** A field of a raw section, before validation (undefined when the section is not an object). */
@@ -52,7 +54,8 @@ function stackNameProblems(stack: string): ConfigProblem[] {
  */
 function secretProblems(raw: RawConfig, secrets: SecretPresence): ConfigProblem[] {
     const remoteGpu = rawField(raw.gpu, "placement") === "remote";
-    const telegram = flag().safeParse(rawField(raw.telegram, "enabled")).data === true;
+    // With the agents map, which agent needs which bot token is judged per agent (config/agents.ts).
+    const telegram = raw.agents === undefined && flag().safeParse(rawField(raw.telegram, "enabled")).data === true;
     const required: Array<[SecretKey, boolean, string, string]> = [
         ["gatewayMasterKey", true, "is required", `openssl rand -hex 32 | pulumi config set --secret ${NAMESPACE}:gatewayMasterKey`],
         ["vllmApiKey", true, "is required", `openssl rand -hex 32 | pulumi config set --secret ${NAMESPACE}:vllmApiKey`],
@@ -111,6 +114,11 @@ function tokenBudgetProblems(model: ModelConfig, agent: AgentConfig): ConfigProb
     }];
 }
 
+/** What the validator knows of the bot tokens, the stack's and each agent's. */
+function agentTokens(secrets: SecretPresence): AgentTokenFacts {
+    return { stackToken: secrets.present.has("telegramBotToken"), present: new Set(), plaintext: false, botIds: new Map(), ...secrets.agentTokens };
+}
+
 /**
  * Turns raw stack config into a StackConfig, or throws one ConfigError that
  * lists every problem. Pure: it never reads a secret's value, only whether
@@ -140,8 +148,14 @@ export function validateConfig(stack: string, raw: RawConfig, secrets: SecretPre
     if (model && agent) problems.push(...tokenBudgetProblems(model, agent));
     if (telegram && egress) problems.push(...telegramRelayOnlyProblems(telegram, egress));
 
-    if (problems.length > 0 || !model || !gpu || !egress || !telegram || !agent || !gateway || !images || !network) {
+    const namePrefix = `secureclaw-${stack}`;
+    const agents = model && egress && telegram && agent && network
+        ? resolveAgents(namePrefix, raw.agents, { rawAgent: raw.agent, rawEgress: raw.egress, rawTelegram: raw.telegram, model, egress, agent, telegram, network }, agentTokens(secrets))
+        : undefined;
+    problems.push(...(agents?.problems ?? []));
+
+    if (problems.length > 0 || !model || !gpu || !egress || !telegram || !agent || !gateway || !images || !network || !agents) {
         throw new ConfigError(problems);
     }
-    return { namePrefix: `secureclaw-${stack}`, model, gpu, egress, telegram, agent, gateway, images, network };
+    return { namePrefix, model, gpu, egress, telegram, agent, gateway, images, network, agents: agents.agents };
 }

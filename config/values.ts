@@ -97,3 +97,6 @@ export const privateSubnet: TextCheck = (value) => {
     const ok = cidr !== undefined && cidr.prefix >= 16 && cidr.prefix <= 28 && isPrivateCidr(cidr);
     return ok ? undefined : `must be a private IPv4 subnet from /16 to /28 with the host bits zero, got ${shown(value)}`;
 };
+
+/** A Docker volume name (what `docker volume create` accepts). */
+export const volumeName = matches(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{1,127}$/, "must be a Docker volume name (letters, digits, '_', '.', '-')");

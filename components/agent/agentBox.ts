@@ -1,7 +1,7 @@
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { AGENT } from "../../policy/contract/contract";
+import { AGENT, AGENT_LABEL, DOOR } from "../../policy/contract/contract";
 import { dockerCpus } from "../shared/canonical";
 import { ConfigVolume } from "../shared/configVolume";
 import { HARDENED } from "../shared/hardening";
@@ -19,15 +19,21 @@ import { agentTmpfs } from "./agentTmpfs";
 export interface AgentBoxArgs extends AgentSettings {
     /** Prefix of Docker object names, `secureclaw-<stack>`. */
     namePrefix: string;
+    /** The agent's name; "main" keeps the single-agent stack's Docker names. */
+    agentName: string;
+    /** Docker name of its workspace volume. */
+    workspace: string;
+    /** The agent image, when another box already builds it; built here when unset. */
+    image?: pulumi.Input<string>;
     /** Directory holding the repo's images/ folder. */
     repoRoot: string;
     /** Key the agent presents to the gateway (secret). */
     gatewayKey: pulumi.Input<string>;
     /** Telegram bot token (secret); required when telegram is enabled. */
     telegramBotToken?: pulumi.Input<string>;
-    /** The internal enclave network, the only network the agent joins. */
-    enclaveNetwork: pulumi.Input<string>;
-    /** An enclave address nothing holds, used as the agent's DNS upstream. */
+    /** The agent's cell, the only network it joins (the enclave network for "main"). */
+    cellNetwork: pulumi.Input<string>;
+    /** A cell address nothing holds, used as the agent's DNS upstream. */
     dnsSink: string;
     /** Sidecars that must be up before the agent starts. */
     sidecars: pulumi.Input<pulumi.Resource>[];
@@ -49,34 +55,37 @@ export class AgentBox extends pulumi.ComponentResource {
     public readonly started: command.local.Command;
     /** Docker name of the workspace volume. */
     public readonly workspaceVolumeName: pulumi.Output<string>;
+    /** The image the box runs, for other boxes to share. */
+    public readonly image: pulumi.Input<string>;
 
     constructor(name: string, args: AgentBoxArgs, opts?: pulumi.ComponentResourceOptions) {
         super("secureclaw:agent:AgentBox", name, {}, opts);
         if (args.telegram.enabled && args.telegramBotToken === undefined) {
             throw new Error("AgentBox: telegram is enabled but no bot token was given");
         }
-        const image = buildRepoImage(`${name}-image`, { namePrefix: args.namePrefix, repoRoot: args.repoRoot, folder: "agent" }, this);
+        const image = args.image ?? buildRepoImage(`${name}-image`, { namePrefix: args.namePrefix, repoRoot: args.repoRoot, folder: "agent" }, this);
+        this.image = image;
+        const names = agentDockerNames(args.namePrefix, args.agentName);
+        const agentLabel = names.label;
 
         const config = new ConfigVolume(`${name}-config`, {
             namePrefix: args.namePrefix,
             role: "agent-config",
+            volumeName: names.config,
             writerImage: image,
             files: agentConfigFiles(args),
         }, { parent: this });
 
-        const volume = (suffix: string, role: "workspace" | "agent-state") => new docker.Volume(`${name}-${suffix}`, {
-            name: `${args.namePrefix}-${role}`,
-            labels: labels(args.namePrefix, role),
+        const volume = (suffix: string, dockerVolumeName: string, role: "workspace" | "agent-state") => new docker.Volume(`${name}-${suffix}`, {
+            name: dockerVolumeName,
+            labels: labels(args.namePrefix, role, agentLabel),
         }, { parent: this, retainOnDelete: role === "workspace" });
-        const workspace = volume("workspace", "workspace");
-        const state = volume("state", "agent-state");
+        const workspace = volume("workspace", args.workspace, "workspace");
+        const state = volume("state", names.state, "agent-state");
         // OpenClaw's SQLite state written under runc can't be opened under gVisor
         // 2022-12 ("database is locked"), so the box under runsc keeps its own
         // state; the runc state stays declared, untouched, for a switch back.
-        const boxState = args.agent.runtime === "runsc" ? new docker.Volume(`${name}-state-gvisor`, {
-            name: `${args.namePrefix}-agent-state-gvisor`,
-            labels: labels(args.namePrefix, "agent-state"),
-        }, { parent: this }) : state;
+        const boxState = args.agent.runtime === "runsc" ? volume("state-gvisor", names.gvisorState, "agent-state") : state;
         this.workspaceVolumeName = workspace.name;
 
         const envs = pulumi.secret(pulumi.all([args.gatewayKey, args.telegramBotToken]).apply(
@@ -84,7 +93,7 @@ export class AgentBox extends pulumi.ComponentResource {
 
         const limits = agentProcessLimits(args.agent.runtime, args.agent.pids, args.agent.memoryMb);
         this.container = new docker.Container(name, {
-            name: `${args.namePrefix}-agent`,
+            name: names.container,
             image,
             ...HARDENED,
             // Created stopped: startUnderPidsLimit starts it once the limit holds.
@@ -104,7 +113,7 @@ export class AgentBox extends pulumi.ComponentResource {
                 { name: "core", soft: 0, hard: 0 },
                 ...(limits.nproc === undefined ? [] : [{ name: "nproc", soft: limits.nproc, hard: limits.nproc }]),
             ],
-            networksAdvanced: [{ name: args.enclaveNetwork, aliases: ["agent"] }],
+            networksAdvanced: [{ name: args.cellNetwork, aliases: ["agent"] }],
             // Docker's embedded resolver forwards names it doesn't know to the
             // container's upstream servers. An internal network has no route
             // to a real one, but engines before 26.0 (CVE-2024-29018) forward
@@ -123,7 +132,7 @@ export class AgentBox extends pulumi.ComponentResource {
                 ["node", "-e", `fetch("http://127.0.0.1:${AGENT.port}/healthz").then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))`],
                 { interval: 15, timeout: 5, startPeriod: 60 },
             ),
-            labels: labels(args.namePrefix, "agent"),
+            labels: labels(args.namePrefix, "agent", agentLabel),
             // Stopped (SIGTERM) before it is removed: OpenClaw closes its SQLite state and lease cleanly.
             destroyGraceSeconds: 10,
         }, { parent: this, dependsOn: [...config.writers, ...args.sidecars], deleteBeforeReplace: true });
@@ -133,4 +142,17 @@ export class AgentBox extends pulumi.ComponentResource {
 
         this.registerOutputs({ container: this.container.name, workspaceVolumeName: this.workspaceVolumeName });
     }
+}
+
+/**
+ * Docker names of an agent's container and volumes. "main", the
+ * single-agent stack's agent, keeps the names it always had (and no agent
+ * label, which would replace it); another agent's carry its name.
+ */
+export function agentDockerNames(namePrefix: string, agentName: string): { container: string; state: string; gvisorState: string; config: string; label: Record<string, string> } {
+    if (agentName === DOOR.defaultAgent) {
+        return { container: `${namePrefix}-agent`, state: `${namePrefix}-agent-state`, gvisorState: `${namePrefix}-agent-state-gvisor`, config: `${namePrefix}-agent-config`, label: {} };
+    }
+    const base = `${namePrefix}-agent-${agentName}`;
+    return { container: base, state: `${base}-state`, gvisorState: `${base}-state-gvisor`, config: `${base}-config`, label: { [AGENT_LABEL]: agentName } };
 }

@@ -24,6 +24,8 @@ export interface ConfigVolumeArgs {
     files: ConfigFile[];
     /** Any image present on the engine; the writer container is created from it but never started. */
     writerImage: pulumi.Input<string>;
+    /** Docker name of the volume when not `<namePrefix>-<role>` (one agent's of several); its writers are named after it. */
+    volumeName?: string;
 }
 
 /** Where the writer container mounts the volume. */
@@ -61,8 +63,9 @@ export class ConfigVolume extends pulumi.ComponentResource {
         }
         this.hash = contentHash(...files.flatMap((f) => [f.path, f.executable ? "x" : "-", f.content]));
 
+        const volumeName = args.volumeName ?? dockerName(args.namePrefix, args.role);
         const volume = new docker.Volume(name, {
-            name: dockerName(args.namePrefix, args.role),
+            name: volumeName,
             labels: labels(args.namePrefix, args.role),
         }, { parent: this });
         this.volumeName = volume.name;
@@ -71,7 +74,7 @@ export class ConfigVolume extends pulumi.ComponentResource {
         // preview of an allowlist edit shows that file's edit and nothing else
         // (the provider keeps uploads as a set and reads them back reordered).
         this.writers = files.map((f) => new docker.Container(`${name}-writer-${slug(f.path)}`, {
-            name: dockerName(args.namePrefix, args.role, `writer-${slug(f.path)}`),
+            name: `${volumeName}-writer-${slug(f.path)}`,
             image: args.writerImage,
             start: false,
             mustRun: false,

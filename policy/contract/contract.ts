@@ -12,12 +12,14 @@
 export const ROLE_LABEL = "secureclaw.role";
 /** Docker label naming the stack (`secureclaw-<stack>`) an object belongs to. */
 export const STACK_LABEL = "secureclaw.stack";
+/** Docker label naming the agent an agent's container, volume or cell network belongs to. */
+export const AGENT_LABEL = "secureclaw.agent";
 /** Docker label carrying a hash of rendered config, so a change replaces what reads it. */
 export const CONFIG_HASH_LABEL = "secureclaw.config-sha256";
 
 /** Every role the program uses, per kind of Docker object. */
 export const ROLES = {
-    network: ["enclave", "egress", "gateway", "model", "relay"],
+    network: ["enclave", "cell", "egress", "gateway", "model", "relay"],
     container: ["agent", "egress-proxy", "model-door", "model-gateway", "vllm", "model-link", "config-writer", "telegram-relay"],
     volume: ["workspace", "agent-state", "agent-config", "egress-config", "egress-log", "door-config", "door-usage", "gateway-config", "hf-cache", "link-key", "relay-config", "relay-secret", "relay-audit"],
 } as const;

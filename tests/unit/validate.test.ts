@@ -287,7 +287,7 @@ describe("ConfigError", () => {
         const problem = problemsOf({ modle: { size: "small" } } as RawConfig)[0];
         expect(problem).toEqual({
             key: "secureclaw:modle",
-            problem: "is not a known setting (known: model, gpu, egress, telegram, agent, gateway, images, network, telegramBotToken, gatewayMasterKey, vllmApiKey, sshPrivateKey, sshLinkKey, hfToken)",
+            problem: "is not a known setting (known: model, gpu, egress, telegram, agent, gateway, images, network, agents, telegramBotToken, gatewayMasterKey, vllmApiKey, sshPrivateKey, sshLinkKey, hfToken)",
             example: "pulumi config rm --path 'secureclaw:modle'",
         });
     });
