@@ -25,8 +25,8 @@
  * only what the enclave adds. SECURECLAW_BENCH_ONLY=sni or =model measures
  * only that section (after the realize).
  */
-import { destroy, realize } from "./harness";
-import { E2E_SECRETS, PREFIX, STACK, STANDINS, TELEGRAM_IP, buildStandinImages, cleanE2E, destroyHooks, e2eConfig, materials, standinHooks, teardownE2E } from "./setup";
+import { destroy } from "./harness";
+import { E2E_SECRETS, PREFIX, STACK, STANDINS, TELEGRAM_IP, buildStandinImages, cleanE2E, destroyHooks, e2eConfig, materials, realizeE2E, teardownE2E } from "./setup";
 import { docker, health, probe, sh, waitFor } from "./support";
 import { TLS_STANDIN } from "./egressAudit";
 import { execFileSync } from "child_process";
@@ -210,7 +210,7 @@ async function main(): Promise<void> {
     const m = materials();
     const secrets = { ...E2E_SECRETS, sshPrivateKey: m.sshPrivateKey, sshLinkKey: m.linkPrivateKey };
     // The agent's default budget (120 requests a minute, 4 at once) would refuse the benchmark itself.
-    const up = (paths: Record<string, unknown> = {}) => realize(STACK, e2eConfig(m, { ...BENCH_LIMITS, ...paths }), secrets, standinHooks(m));
+    const up = (paths: Record<string, unknown> = {}) => realizeE2E(m, secrets, { ...BENCH_LIMITS, ...paths });
     const figures: Array<[string, string]> = [];
     const push = figures.push.bind(figures);
     figures.push = (...rows: Array<[string, string]>) => {

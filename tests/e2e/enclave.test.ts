@@ -20,8 +20,8 @@ import { REPO_ROOT } from "../support/program";
 import { controls, forkBomb, memoryPeakMb, probeAttacks } from "./attackSet";
 import { AGENT_KEY, askGateway, askGatewayMany, burst, chatBody, gatewayAnswers, header, liteLLMRequests, REFUSED_ROUTES, revealing, sseData, standinRequests, tag } from "./gateway";
 import { AUDIT_VOLUME_BOUND_BYTES, auditLinesFor, OTHER_CERT_NAME, proxyAudit, refusalsToFind, TLS_STANDIN } from "./egressAudit";
-import { destroy, leftovers, realize, RealizeResult } from "./harness";
-import { E2E_SECRETS, GPU_HOST_2_IP, GPU_HOST_IP, Materials, PREFIX, STACK, STANDINS, TELEGRAM_IP, buildStandinImages, cleanE2E, destroyHooks, e2eConfig, materials, stackFile, standinHooks, teardownE2E, telegramRequests, twoGpuHosts } from "./setup";
+import { destroy, leftovers, RealizeResult } from "./harness";
+import { E2E_SECRETS, GPU_HOST_2_IP, GPU_HOST_IP, Materials, PREFIX, STACK, STANDINS, TELEGRAM_IP, buildStandinImages, cleanE2E, destroyHooks, materials, realizeE2E, stackFile, teardownE2E, telegramRequests, twoGpuHosts } from "./setup";
 import { addressOn, authorizedKeys, LINK_CONTAINER, streamStalls, tryLinkKey, vllmClients } from "./modelLink";
 import { AGENT_RELAY_TOKEN, botCall, callFrom, OWNER, RELAY_CONTAINER, RELAY_ROOT, relayAudit, scanAgentForSecrets, STRANGER } from "./relay";
 import { botRequestsTo, callGreet, DONE_TEXT, GREET_REQUEST, modelRecords, plainText, readHello, SEED_HELLO, seedHello, storyDiagnostics, STORY_STEPS } from "./story";
@@ -57,7 +57,7 @@ let first: RealizeResult;
 let firstRun: { since: number; until: number };
 
 async function up(paths: Record<string, unknown> = {}): Promise<RealizeResult> {
-    return realize(STACK, e2eConfig(m, paths), secrets, standinHooks(m));
+    return realizeE2E(m, secrets, paths);
 }
 
 /** Model calls the suite made that the door answered 200: the usage command must count at least these. */
@@ -1065,7 +1065,7 @@ Promise.all([tcp, name]).then(([t, n]) => console.log(JSON.stringify({ tcp: t, l
             const containers = () => docker("ps", "-a", "--no-trunc", "--filter", `label=secureclaw.stack=${PREFIX}`, "--format", "{{.Names}} {{.ID}}").split("\n").sort();
             const before = containers();
             // Throws an UnexpectedChangesError naming every input the provider would store in another form.
-            const again = await realize(STACK, e2eConfig(m), secrets, standinHooks(m), { expectNoChanges: true });
+            const again = await realizeE2E(m, secrets, {}, { expectNoChanges: true });
             expect(again.resources.filter((r) => r.action !== "same").map((r) => `${r.action} ${r.name}`)).toEqual([]);
             expect(again.resources.length).toBe(first.resources.length);
             expect(containers()).toEqual(before);

@@ -14,9 +14,9 @@
  *    name for it), TLS from the agent.
  * The figure is getMe's p50, and the relay's added p50 is their difference.
  */
-import { destroy, realize } from "./harness";
+import { destroy } from "./harness";
 import { RELAY_ROOT, AGENT_RELAY_TOKEN } from "./relay";
-import { E2E_SECRETS, PREFIX, STACK, buildStandinImages, cleanE2E, destroyHooks, e2eConfig, materials, standinHooks, teardownE2E } from "./setup";
+import { E2E_SECRETS, PREFIX, STACK, buildStandinImages, cleanE2E, destroyHooks, materials, realizeE2E, teardownE2E } from "./setup";
 import { health, sh, waitFor } from "./support";
 
 const AGENT = `${PREFIX}-agent`;
@@ -74,7 +74,7 @@ async function main(): Promise<void> {
     const secrets = { ...E2E_SECRETS, sshPrivateKey: m.sshPrivateKey };
     await cleanE2E();
     try {
-        await realize(STACK, e2eConfig(m), secrets, standinHooks(m));
+        await realizeE2E(m, secrets);
         await waitFor("agent healthy", async () => health(AGENT) === "healthy" || undefined, 180_000, 500);
         await rounds();
     } finally {

@@ -10,7 +10,7 @@ import * as net from "net";
 import * as path from "path";
 import { parse } from "yaml";
 import { REPO_ROOT } from "../support/program";
-import { destroy, purgeLabelled, type RealizeHooks } from "./harness";
+import { destroy, purgeLabelled, realize, type RealizeHooks, type RealizeOptions, type RealizeResult } from "./harness";
 
 export const STACK = "e2e";
 export const PREFIX = `secureclaw-${STACK}`;
@@ -101,6 +101,29 @@ export const E2E_SECRETS = {
     vllmApiKey: "e2e-vllm-key-7c2d9e4f1a3b5c6d",
     telegramBotToken: "123456:E2E-agent-bot-token-abcdefghij",
 };
+
+/** Each further agent's own bot token (agents.<name>.telegram.botToken), test-only. */
+export const E2E_AGENT_BOT_TOKENS: Record<string, string> = {
+    bob: "234567:E2E-bob-bot-token-klmnopqrst",
+    carol: "345678:E2E-carol-bot-token-uvwxyzabcd",
+};
+
+/**
+ * The config and secrets one run realizes: the agents map holds bot tokens,
+ * so, as `pulumi config set --secret --path` makes it, the whole `agents`
+ * key travels as a secret.
+ */
+export function withAgentTokens(config: Record<string, unknown>, secrets: Record<string, string>): { config: Record<string, unknown>; secrets: Record<string, string> } {
+    const agents = config.agents as Record<string, any> | undefined;
+    if (agents === undefined) return { config, secrets };
+    const withTokens = Object.fromEntries(Object.entries(agents).map(([name, entry]) => {
+        const token = E2E_AGENT_BOT_TOKENS[name];
+        if (token === undefined || entry?.telegram?.enabled === false) return [name, entry];
+        return [name, { ...entry, telegram: { ...(entry?.telegram ?? {}), botToken: token } }];
+    }));
+    const { agents: _moved, ...rest } = config;
+    return { config: rest, secrets: { ...secrets, agents: JSON.stringify(withTokens) } };
+}
 
 export function buildStandinImages(): void {
     for (const s of [STANDINS.gpuHost, STANDINS.telegram]) {
@@ -210,11 +233,13 @@ export async function prepareE2E(stack: string) {
     if (stack !== STACK) throw new Error(`tests/e2e/setup.ts prepares the "${STACK}" stack, not "${stack}"`);
     buildStandinImages();
     const m = materials();
-    return {
-        config: e2eConfig(m),
-        secrets: { ...E2E_SECRETS, sshPrivateKey: m.sshPrivateKey, sshLinkKey: m.linkPrivateKey },
-        hooks: standinHooks(m),
-    };
+    return { ...withAgentTokens(e2eConfig(m), { ...E2E_SECRETS, sshPrivateKey: m.sshPrivateKey, sshLinkKey: m.linkPrivateKey }), hooks: standinHooks(m) };
+}
+
+/** Realizes the e2e stack with `paths` over its config (agents' tokens as secrets, stand-ins started with the egress network). */
+export function realizeE2E(m: Materials, secrets: Record<string, string>, paths: Record<string, unknown> = {}, options: RealizeOptions = {}): Promise<RealizeResult> {
+    const run = withAgentTokens(e2eConfig(m, paths), secrets);
+    return realize(STACK, run.config, run.secrets, standinHooks(m), options);
 }
 
 export async function teardownE2E(): Promise<void> {

@@ -31,9 +31,9 @@ async function control(path: string, body?: unknown): Promise<any> {
     return json;
 }
 
-/** Queues a private text message from user `from` (its chat defaults to the same id); returns its update_id. */
-export async function queueMessage(from: string | number, text: string, chat?: string | number): Promise<number> {
-    return (await control("updates", { from: Number(from), text, ...(chat !== undefined ? { chat: Number(chat) } : {}) })).update_id;
+/** Queues a private text message from user `from` (its chat defaults to the same id) for bot `bot` (default: main's); returns its update_id. */
+export async function queueMessage(from: string | number, text: string, chat?: string | number, bot?: string): Promise<number> {
+    return (await control("updates", { from: Number(from), text, ...(chat !== undefined ? { chat: Number(chat) } : {}), ...(bot !== undefined ? { bot } : {}) })).update_id;
 }
 
 /** Queues a raw Update (the stand-in adds update_id). */

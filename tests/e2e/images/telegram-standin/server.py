@@ -11,9 +11,11 @@ traffic really came through the proxy. No Telegram servers are contacted.
 
 Test control API, plain HTTP on :8081 (TEST-ONLY, reachable on the egress
 network, never by the enclave: the agent has no route there):
-  POST /control/updates  {"from": <user id>, "chat": <chat id>?, "text": "..."}
-                         or {"update": {...raw Update without update_id...}}
-                         -> {"ok":true,"update_id":N}; getUpdates returns it
+  POST /control/updates  {"from": <user id>, "chat": <chat id>?, "text": "...",
+                         "bot": <bot id>?} or {"update": {...raw Update
+                         without update_id...}, "bot": <bot id>?}
+                         -> {"ok":true,"update_id":N}; getUpdates of that bot
+                         (default: DEFAULT_BOT, the e2e agent main's) returns it
   POST /control/files    {"file_id": "...", "size": N} -> getFile reports it,
                          the download serves N bytes
   GET  /control/requests -> {"ok":true,"requests":[{time, client, http,
@@ -36,6 +38,14 @@ FILE_PATH = re.compile(r"^/file/bot([^/]+)/(.+)$")
 BOT_USER = {"id": 1000001, "is_bot": True, "first_name": "SecureClaw test bot", "username": "secureclaw_test_bot",
             "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False}
 LONG_POLL_CAP_S = 2.0
+# The bot of the e2e stack's agent "main" (tests/e2e/setup.ts E2E_SECRETS.telegramBotToken).
+DEFAULT_BOT = "123456"
+
+
+def bot_id(token):
+    """The bot id of a token (the digits before its colon), or None."""
+    match = re.match(r"^(\d+):", token)
+    return match.group(1) if match else None
 MESSAGE_METHODS = {"sendMessage", "editMessageText", "sendDocument", "sendPhoto"}
 
 
@@ -48,7 +58,8 @@ class State:
 
     def reset(self):
         with self.cond:
-            self.updates = []
+            # Queued updates by bot id (the digits before a token's colon), as Telegram keeps one queue per bot.
+            self.updates = {}
             self.next_update_id = 1
             self.next_message_id = 1
             self.files = {}
@@ -105,9 +116,9 @@ class BotApi(BaseHTTPRequestHandler):
         elif download:
             self._download(download.group(2))
         elif method == "getMe":
-            self._send(200, {"ok": True, "result": BOT_USER})
+            self._send(200, {"ok": True, "result": {**BOT_USER, "id": int(bot_id(token) or BOT_USER["id"])}})
         elif method == "getUpdates":
-            self._send(200, {"ok": True, "result": self._updates(params)})
+            self._send(200, {"ok": True, "result": self._updates(bot_id(token), params)})
         elif method == "getFile":
             self._get_file(str(params.get("file_id", "")))
         elif method in MESSAGE_METHODS:
@@ -121,16 +132,17 @@ class BotApi(BaseHTTPRequestHandler):
         else:
             self._send(200, {"ok": True, "result": True})
 
-    def _updates(self, params):
+    def _updates(self, bot, params):
         offset = int(params.get("offset") or 0)
         wait = min(float(params.get("timeout") or 0), LONG_POLL_CAP_S)
         deadline = time.time() + wait
         with STATE.cond:
             # Updates below the offset are confirmed: Telegram forgets them.
-            STATE.updates = [u for u in STATE.updates if u["update_id"] >= offset]
-            while not STATE.updates and time.time() < deadline:
+            queue = [u for u in STATE.updates.get(bot, []) if u["update_id"] >= offset]
+            STATE.updates[bot] = queue
+            while not STATE.updates[bot] and time.time() < deadline:
                 STATE.cond.wait(deadline - time.time())
-            return list(STATE.updates[:int(params.get("limit") or 100)])
+            return list(STATE.updates[bot][:int(params.get("limit") or 100)])
 
     def _get_file(self, file_id):
         with STATE.cond:
@@ -206,7 +218,8 @@ class Control(BaseHTTPRequestHandler):
                 update_id = STATE.next_update_id
                 STATE.next_update_id += 1
                 update = body.get("update") or message_update(body)
-                STATE.updates.append({**update, "update_id": update_id})
+                bot = str(body.get("bot") or DEFAULT_BOT)
+                STATE.updates.setdefault(bot, []).append({**update, "update_id": update_id})
                 STATE.cond.notify_all()
             send_json(self, 200, {"ok": True, "update_id": update_id})
         else:
