@@ -44,9 +44,9 @@ function hostBridgeAddresses(): string[] {
     return [...new Set([...own, ...gateways.filter(Boolean)])];
 }
 
-/** What must work from the box, or the attacks below prove nothing. */
-export async function controls(box: string): Promise<Record<string, unknown>> {
-    const allowed = await probe(box, "connect", ["relay.e2e.test", "443"]);
+/** What must work from the box, or the attacks below prove nothing; `allowedName` is on the box's allowlist. */
+export async function controls(box: string, allowedName = "relay.e2e.test"): Promise<Record<string, unknown>> {
+    const allowed = await probe(box, "connect", [allowedName, "443"]);
     const door = await probe(box, "resolve", ["model-gateway"]);
     const chat = await askGateway(box, { method: "POST", target: "/v1/chat/completions", body: chatBody("control from the attack set") });
     return { allowedConnect: allowed.code, doorResolves: door.resolved, chat: chat.code };

@@ -22,6 +22,8 @@ export interface AuditLine {
     reason: string;
     bytes: number;
     method: string;
+    /** The agent whose cell the source is in ("-" when none). */
+    agent: string;
 }
 
 /** Every audit line the proxy has written (rotated files first), parsed. */

@@ -21,10 +21,11 @@ import { controls, forkBomb, memoryPeakMb, probeAttacks } from "./attackSet";
 import { AGENT_KEY, askGateway, askGatewayMany, burst, chatBody, gatewayAnswers, header, liteLLMRequests, REFUSED_ROUTES, revealing, sseData, standinRequests, tag } from "./gateway";
 import { AUDIT_VOLUME_BOUND_BYTES, auditLinesFor, OTHER_CERT_NAME, proxyAudit, refusalsToFind, TLS_STANDIN } from "./egressAudit";
 import { destroy, leftovers, RealizeResult } from "./harness";
-import { E2E_SECRETS, GPU_HOST_2_IP, GPU_HOST_IP, Materials, PREFIX, STACK, STANDINS, TELEGRAM_IP, buildStandinImages, cleanE2E, destroyHooks, materials, realizeE2E, stackFile, teardownE2E, telegramRequests, twoGpuHosts } from "./setup";
+import { E2E_AGENT_BOT_TOKENS, E2E_SECRETS, GPU_HOST_2_IP, GPU_HOST_IP, Materials, PREFIX, STACK, STANDINS, TELEGRAM_IP, buildStandinImages, cleanE2E, destroyHooks, materials, realizeE2E, stackFile, teardownE2E, telegramRequests, twoGpuHosts } from "./setup";
 import { addressOn, authorizedKeys, LINK_CONTAINER, streamStalls, tryLinkKey, vllmClients } from "./modelLink";
 import { AGENT_RELAY_TOKEN, botCall, callFrom, OWNER, RELAY_CONTAINER, RELAY_ROOT, relayAudit, scanAgentForSecrets, STRANGER } from "./relay";
 import { botRequestsTo, callGreet, DONE_TEXT, GREET_REQUEST, modelRecords, plainText, readHello, SEED_HELLO, seedHello, storyDiagnostics, STORY_STEPS } from "./story";
+import { agentContainer, cellOf, credentialsOf, holdTunnel, stackContainers } from "./cells";
 import { containerEvents, containerId, docker, engineAvailable, health, listenOnHost, probe, probeFrom, sh, Tally, waitFor } from "./support";
 import { queueMessage, registerFile, standinBotRequests } from "./telegramStandin";
 
@@ -36,6 +37,10 @@ const suite = missingEngine ? describe.skip : describe;
 if (missingEngine) console.log(`SecureClaw e2e skipped: ${missingEngine}`);
 
 const AGENT = `${PREFIX}-agent`;
+/** The e2e stack's second agent, in its own cell, under gVisor. */
+const BOB = `${PREFIX}-agent-bob`;
+/** The one name on bob's allowlist. */
+const BOB_ALLOWED = "tls-standin.e2e.test";
 const PROXY = `${PREFIX}-egress-proxy`;
 /** The door: answers as model-gateway on the enclave network. */
 const DOOR = `${PREFIX}-model-door`;
@@ -149,7 +154,7 @@ suite("SecureClaw enclave on a real Docker engine", () => {
         test("the door joins the enclave (as model-gateway) and the gateway network; LiteLLM the gateway and model networks, never the enclave", () => {
             const networks = (name: string) => JSON.parse(docker("inspect", name))[0].NetworkSettings.Networks as Record<string, { Aliases: string[] | null }>;
             const door = networks(DOOR);
-            expect(Object.keys(door).sort()).toEqual([`${PREFIX}-enclave`, `${PREFIX}-gateway`]);
+            expect(Object.keys(door).sort()).toEqual([`${PREFIX}-cell-bob`, `${PREFIX}-enclave`, `${PREFIX}-gateway`]);
             expect(door[`${PREFIX}-enclave`].Aliases).toContain("model-gateway");
             const litellm = networks(LITELLM);
             expect(Object.keys(litellm).sort()).toEqual([`${PREFIX}-gateway`, `${PREFIX}-model`]);
@@ -977,85 +982,174 @@ Promise.all([tcp, name]).then(([t, n]) => console.log(JSON.stringify({ tcp: t, l
         });
     });
 
+    // ---- cells (several agents) ----
+    describe("each agent in its own cell: agents can't reach each other or use each other's credentials", () => {
+        const CELL_BOB = `${PREFIX}-cell-bob`;
+        const members = (network: string) => Object.values(JSON.parse(docker("network", "inspect", network))[0].Containers as Record<string, { Name: string }>).map((c) => c.Name).sort();
+
+        test("each agent joins its own network only; the proxy, the door and the relay join every cell, LiteLLM none", () => {
+            expect(Object.keys(JSON.parse(docker("inspect", AGENT))[0].NetworkSettings.Networks)).toEqual([`${PREFIX}-enclave`]);
+            expect(Object.keys(JSON.parse(docker("inspect", BOB))[0].NetworkSettings.Networks)).toEqual([CELL_BOB]);
+            expect(members(CELL_BOB)).toEqual([BOB, DOOR, PROXY, RELAY_CONTAINER].sort());
+            expect(members(`${PREFIX}-enclave`)).toEqual([AGENT, DOOR, PROXY, RELAY_CONTAINER].sort());
+            const cell = JSON.parse(docker("network", "inspect", CELL_BOB))[0];
+            expect(cell.Internal).toBe(true);
+            expect(cell.IPAM.Config[0].Subnet).toBe(stackFile().agents.bob.subnet);
+            expect(cell.Options["com.docker.network.bridge.inhibit_ipv4"]).toBe("true");
+            // The sidecars answer to the same names in every cell.
+            const aliases = (container: string) => JSON.parse(docker("inspect", container))[0].NetworkSettings.Networks[CELL_BOB].Aliases as string[];
+            expect(aliases(PROXY)).toContain("egress-proxy");
+            expect(aliases(DOOR)).toContain("model-gateway");
+            expect(aliases(RELAY_CONTAINER)).toContain("telegram-relay");
+        });
+
+        test("the other agent's addresses are unreachable, both ways, and so are the sidecars' addresses in the other cell", async () => {
+            const targets: Array<[string, string, string]> = [
+                [BOB, addressOn(AGENT, "enclave"), "18789"],
+                [BOB, addressOn(PROXY, "enclave"), "3128"],
+                [BOB, addressOn(DOOR, "enclave"), "4000"],
+                [AGENT, addressOn(BOB, "cell-bob"), "18789"],
+                [AGENT, addressOn(PROXY, "cell-bob"), "3128"],
+                [AGENT, addressOn(DOOR, "cell-bob"), "4000"],
+            ];
+            for (const [from, address, port] of targets) {
+                expect(address).toMatch(/^10\.201\./);
+                const r = await probe(from, "tcp", [address, port, "2"]);
+                tally.record(`[cells] ${from === BOB ? "bob" : "main"} to ${address}:${port}`, !r.connected, r);
+                expect(r.connected).toBe(false);
+            }
+            // Control: each reaches its own cell's proxy.
+            expect((await probe(BOB, "tcp", [addressOn(PROXY, "cell-bob"), "3128", "2"])).connected).toBe(true);
+        });
+
+        test("the other agent's names don't resolve", async () => {
+            for (const [from, name] of [[BOB, AGENT], [AGENT, BOB], [BOB, `${PREFIX}-enclave`], [AGENT, "bob"]]) {
+                const r = await probe(from, "resolve", [name]);
+                tally.record(`[cells] resolve ${name} from ${from}`, !r.resolved, r);
+                expect(r.resolved).toBe(false);
+            }
+            expect((await probe(BOB, "resolve", ["model-gateway"])).resolved).toBe(true);
+        });
+
+        test("another agent's door credential is refused, like a wrong one; each agent's own works, and usage is kept per agent", async () => {
+            const main = credentialsOf("main").door;
+            const bob = credentialsOf("bob").door;
+            const ask = (box: string, key: string, text: string) => askGateway(box, { method: "POST", target: "/v1/chat/completions", key, body: chatBody(text) });
+            const marker = tag("cross-door");
+            const stolen = [await ask(BOB, main, marker), await ask(AGENT, bob, marker)];
+            const wrong = await ask(BOB, `sk-door-${"0".repeat(64)}`, marker);
+            tally.record("[cells] another agent's door credential", stolen.every((a) => a.code === 401), stolen.map((a) => a.code));
+            for (const a of stolen) {
+                expect(a.code).toBe(401);
+                expect(a.body).toBe(wrong.body);
+            }
+            expect((await standinRequests(STANDINS.gpuHost.name)).filter((r) => r.tag === marker)).toEqual([]);
+            const own = await ask(BOB, bob, "bob's own");
+            expect(own.code).toBe(200);
+            modelCallsAnswered++;
+            const usage = (await sh("docker", ["exec", DOOR, "cat", "/var/lib/secureclaw-door/usage.jsonl"])).stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l));
+            expect(usage.some((u) => u.agent === "bob" && u.refused === undefined)).toBe(true);
+            expect(usage.some((u) => u.agent === "main" && u.refused === undefined)).toBe(true);
+        });
+
+        test("the proxy applies each agent's allowlist by its cell: main's name is denied to bob, bob's own allowed, and the audit names the agent", async () => {
+            const since = Date.now();
+            const denied = await probe(BOB, "connect", ["relay.e2e.test", "443"]);
+            const allowed = await probe(BOB, "connect", [BOB_ALLOWED, "443"]);
+            const mains = await probe(AGENT, "connect", ["relay.e2e.test", "443"]);
+            tally.record("[cells] main's allowlisted name from bob", denied.code === 403, denied);
+            expect([denied.code, allowed.code, mains.code]).toEqual([403, 200, 200]);
+            const lines = await waitFor("the proxy's audit lines", async () => {
+                const found = auditLinesFor(PROXY, "relay.e2e.test:443", since);
+                return found.length >= 2 ? found : undefined;
+            }, 30_000, 1000);
+            expect(lines.find((l) => l.decision === "deny")).toMatchObject({ agent: "bob", source: expect.stringMatching(/^10\.201\.8\./) });
+            expect(lines.find((l) => l.decision === "allow")).toMatchObject({ agent: "main" });
+        });
+
+        test("the relay answers bob with bob's own bot, refuses main's credential from bob's cell, and won't deliver to main's chats", async () => {
+            const bob = credentialsOf("bob").relay;
+            const main = credentialsOf("main").relay;
+            const before = (await standinBotRequests()).length;
+            const me = await botCall(BOB, "getMe", {}, bob);
+            expect(me.status).toBe(200);
+            expect(me.body.result.id).toBe(234567);
+            const stolen = await botCall(BOB, "getMe", {}, main);
+            const toMainsOwner = await botCall(BOB, "sendMessage", { chat_id: OWNER, text: tag("cross-chat") }, bob);
+            tally.record("[cells] main's relay credential from bob", stolen.status === 401, stolen);
+            tally.record("[cells] bob writing to main's owner", toMainsOwner.status === 403, toMainsOwner);
+            expect(stolen.status).toBe(401);
+            expect(toMainsOwner.status).toBe(403);
+            const reached = (await standinBotRequests()).slice(before);
+            expect(reached.map((r) => [r.method, r.token])).toEqual([["getMe", E2E_AGENT_BOT_TOKENS.bob]]);
+            const audit = await relayAudit();
+            expect(audit.filter((l) => l.agent === "bob" && l.decision === "deny").length).toBeGreaterThanOrEqual(1);
+        });
+    });
+    // ---- end cells ----
+
     // ---- gVisor (agent.runtime: runsc) ----
-    describe("the agent box under gVisor (agent.runtime: runsc), then back to runc", () => {
-        const timings: string[] = [];
-        beforeAll(async () => {
-            const started = Date.now();
-            const runcId = containerId(AGENT);
-            const switched = await up({ "agent.runtime": "runsc" });
-            expect(switched.resources.filter((r) => r.action === "replace").map((r) => r.name).sort()).toEqual(["secureclaw-agent", "secureclaw-agent-start"]);
-            expect(containerId(AGENT)).not.toBe(runcId);
-            await waitFor("the agent under runsc to be healthy", async () => health(AGENT) === "healthy" || undefined, 3 * MINUTE, 1000);
-            timings.push(`switch to runsc until healthy ${Math.round((Date.now() - started) / 1000)} s`);
-        }, 6 * MINUTE);
-
-        afterAll(async () => {
-            const started = Date.now();
-            await up();
-            await waitFor("the agent back under runc to be healthy", async () => health(AGENT) === "healthy" || undefined, 3 * MINUTE, 1000);
-            expect(docker("inspect", "-f", "{{.HostConfig.Runtime}}", AGENT)).toBe("runc");
-            timings.push(`back to runc until healthy ${Math.round((Date.now() - started) / 1000)} s`);
-            tally.notes.push(`gVisor phase: ${timings.join(", ")}`);
-        }, 6 * MINUTE);
-
+    // bob runs under runsc from the start (agents.bob.agent.runtime), main under runc.
+    describe("an agent box under gVisor (agents.bob.agent.runtime: runsc)", () => {
         test("the box runs under runsc with the same hardening, its process ceiling in gVisor's kernel; OpenClaw is healthy", () => {
-            const info = JSON.parse(docker("inspect", AGENT))[0];
+            const info = JSON.parse(docker("inspect", BOB))[0];
             expect(info.HostConfig.Runtime).toBe("runsc");
+            expect(JSON.parse(docker("inspect", AGENT))[0].HostConfig.Runtime).toBe("runc");
             expect(info.HostConfig.CapDrop).toEqual(["ALL"]);
             expect(info.HostConfig.ReadonlyRootfs).toBe(true);
             expect(info.HostConfig.SecurityOpt).toEqual(["no-new-privileges:true"]);
-            expect(Object.keys(info.NetworkSettings.Networks)).toEqual([`${PREFIX}-enclave`]);
+            expect(Object.keys(info.NetworkSettings.Networks)).toEqual([`${PREFIX}-cell-bob`]);
             const { pids, memoryMb } = stackFile().agent;
             const limits = agentProcessLimits("runsc", pids, memoryMb);
             expect(info.HostConfig.Ulimits).toContainEqual({ Name: "nproc", Soft: limits.nproc, Hard: limits.nproc });
             expect(info.HostConfig.PidsLimit).toBe(limits.hostPidsLimit);
-            expect(info.Mounts.find((mt: { Destination: string }) => mt.Destination === "/var/lib/openclaw").Name).toBe(`${PREFIX}-agent-state-gvisor`);
-            expect(health(AGENT)).toBe("healthy");
+            expect(info.Mounts.find((mt: { Destination: string }) => mt.Destination === "/var/lib/openclaw").Name).toBe(`${PREFIX}-agent-bob-state-gvisor`);
+            expect(health(BOB)).toBe("healthy");
         });
 
         test("the box reports gVisor's kernel, not the host's", async () => {
-            const k = await probe(AGENT, "kernel");
+            const k = await probe(BOB, "kernel");
             tally.notes.push(`under runsc the box sees: ${k.proc_version}; host: ${os.release()}`);
             expect(k.proc_version).toMatch(/^Linux version 4\.4\.0 /);
             expect(k.release).not.toBe(os.release());
             expect(k.dmesg).toMatch(/Starting gVisor/);
+            const runc = await probe(AGENT, "kernel");
+            expect(runc.release).toBe(os.release());
         });
 
         test("its network namespace has no IPv6, seen from the host (gVisor has no /proc/sys/net inside)", () => {
-            const pid = docker("inspect", "-f", "{{.State.Pid}}", AGENT);
+            const pid = docker("inspect", "-f", "{{.State.Pid}}", BOB);
             const ns = (...cmd: string[]) => execFileSync("nsenter", ["-t", pid, "-n", ...cmd], { encoding: "utf8" }).trim();
             expect(ns("cat", "/proc/sys/net/ipv6/conf/all/disable_ipv6")).toBe("1");
             expect(ns("ip", "-6", "-o", "addr")).toBe("");
-            expect(ns("ip", "-4", "-o", "addr", "show", "eth0")).toMatch(new RegExp(`inet ${stackFile().network.enclaveSubnet.split(".").slice(0, 3).join("\\.")}\\.`));
+            expect(ns("ip", "-4", "-o", "addr", "show", "eth0")).toMatch(new RegExp(`inet ${stackFile().agents.bob.subnet.split(".").slice(0, 3).join("\\.")}\\.`));
         });
 
         test("every probe attack of the suite is blocked under gVisor too, and the controls pass", async () => {
-            const control = await controls(AGENT);
+            const control = await controls(BOB, BOB_ALLOWED);
             expect(control).toEqual({ allowedConnect: 200, doorResolves: true, chat: 200 });
             modelCallsAnswered++;
-            const rows = await probeAttacks(AGENT);
+            const rows = await probeAttacks(BOB);
             for (const r of rows) tally.record(`[runsc] ${r.attack}`, r.blocked, r.detail);
             expect(rows.length).toBeGreaterThanOrEqual(20);
             expect(rows.filter((r) => !r.blocked)).toEqual([]);
-            expect(health(AGENT)).toBe("healthy");
+            expect(health(BOB)).toBe("healthy");
         }, 4 * MINUTE);
 
-        // At nproc = pids (256) the box's memory limit (1536 MiB, OpenClaw ~800 idle)
-        // was reached first, and the cgroup OOM killer killed the whole sandbox. The
-        // nproc under runsc is now what the memory holds (agentProcessLimits): 85 here.
+        // nproc under runsc is what the memory holds (agentProcessLimits): a box
+        // out of memory is killed whole by the cgroup OOM killer.
         test("a fork bomb stops at the nproc ceiling inside gVisor, within the memory limit, and OpenClaw stays healthy", async () => {
             const { pids, memoryMb } = stackFile().agent;
             const nproc = agentProcessLimits("runsc", pids, memoryMb).nproc!;
-            const peakBefore = memoryPeakMb(AGENT);
-            const r = await forkBomb(AGENT, nproc);
+            const peakBefore = memoryPeakMb(BOB);
+            const r = await forkBomb(BOB, nproc);
             tally.record(`[runsc] ${r.attack}`, r.blocked, r.detail);
             expect(r).toMatchObject({ blocked: true });
-            const peak = memoryPeakMb(AGENT);
+            const peak = memoryPeakMb(BOB);
             tally.notes.push(`under runsc the fork bomb stopped at ${(r.detail as { forked?: number }).forked} forks (nproc ${nproc}); the box's memory peaked at ${peak} MiB of ${memoryMb} (before: ${peakBefore})`);
             expect(peak).toBeLessThan(memoryMb);
-            expect(docker("inspect", "-f", "{{.State.Running}} {{.RestartCount}}", AGENT)).toBe("true 0");
-            expect(health(AGENT)).toBe("healthy");
+            expect(docker("inspect", "-f", "{{.State.Running}} {{.RestartCount}}", BOB)).toBe("true 0");
+            expect(health(BOB)).toBe("healthy");
         }, 2 * MINUTE);
     });
     // ---- end gVisor ----
@@ -1070,6 +1164,73 @@ Promise.all([tcp, name]).then(([t, n]) => console.log(JSON.stringify({ tcp: t, l
             expect(again.resources.length).toBe(first.resources.length);
             expect(containers()).toEqual(before);
         });
+
+        // ---- cells: adding and removing an agent ----
+        const CAROL = agentContainer("carol");
+        const CAROL_ENTRY = { subnet: "10.201.9.0/24", egress: { allowlist: ["relay.e2e.test"] }, telegram: { allowFrom: ["444000444"] } };
+
+        /** Runs `change` while main and bob each hold a tunnel open through the proxy; returns the tunnels and how long `change` took. */
+        async function withTunnelsHeld<T>(change: () => Promise<T>): Promise<{ result: T; ms: number; tunnels: Array<{ box: string; held: Awaited<ReturnType<typeof holdTunnel>["done"]> }> }> {
+            const held = [AGENT, BOB].map((box) => ({ box, tunnel: holdTunnel(box, BOB_ALLOWED, CA) }));
+            // The tunnels are open (and have answered) before the change starts.
+            await new Promise((r) => setTimeout(r, 3000));
+            const started = Date.now();
+            const result = await change();
+            const ms = Date.now() - started;
+            // Past the proxy's reload, which follows the new config within a couple of seconds.
+            await new Promise((r) => setTimeout(r, 5000));
+            for (const h of held) await h.tunnel.stop();
+            const tunnels = await Promise.all(held.map(async (h) => ({ box: h.box, held: await h.tunnel.done })));
+            return { result, ms, tunnels };
+        }
+
+        test("adding an agent creates its cell and box and replaces no other container; the others' open tunnels survive", async () => {
+            const before = stackContainers();
+            const { result, ms, tunnels } = await withTunnelsHeld(() => up({ "agents.carol": CAROL_ENTRY }));
+            for (const t of tunnels) {
+                tally.record(`[cells] ${t.box}'s tunnel while carol was added`, t.held.connect === 200 && t.held.error === undefined, t.held);
+                expect(t.held).toMatchObject({ connect: 200 });
+                expect(t.held.error).toBeUndefined();
+                expect(t.held.answered).toBeGreaterThanOrEqual(Math.floor(ms / 1000));
+            }
+            const after = stackContainers();
+            expect(after.filter((c) => !c.startsWith(`${CAROL} `) && !c.startsWith(`${CAROL}-config-writer`))).toEqual(before.filter((c) => !/-(egress-config|door-config|relay-config|relay-secret)-writer-/.test(c)).concat(after.filter((c) => /-(egress-config|door-config|relay-config|relay-secret)-writer-/.test(c))).sort());
+            const changed = result.resources.filter((r) => r.action !== "same");
+            const replaced = changed.filter((r) => r.action === "replace").map((r) => r.name);
+            // Only the shared sidecars' config writers are replaced (their files gain carol); nothing that runs.
+            expect(replaced.filter((n) => !/-writer-/.test(n))).toEqual([]);
+            expect(changed.filter((r) => r.action === "create").every((r) => /carol/.test(r.name) || /-writer-/.test(r.name))).toBe(true);
+            tally.notes.push(`up adding agent carol: ${Math.round(ms / 100) / 10} s; ${changed.filter((r) => r.action === "create").length} created, ${replaced.length} replaced (${replaced.join(", ")}); main's and bob's tunnels answered ${tunnels.map((t) => t.held.answered).join(" and ")} requests across it`);
+
+            await waitFor("carol's door credential to work", async () => (await askGateway(CAROL, { method: "POST", target: "/v1/chat/completions", key: credentialsOf("carol").door, body: chatBody("carol") })).code === 200 || undefined, MINUTE, 1000);
+            modelCallsAnswered++;
+            await waitFor("carol's allowlist to apply", async () => (await probe(CAROL, "connect", ["relay.e2e.test", "443"])).code === 200 || undefined, MINUTE, 1000);
+            expect((await probe(CAROL, "connect", [BOB_ALLOWED, "443"])).code).toBe(403);
+            expect((await askGateway(CAROL, { method: "POST", target: "/v1/chat/completions", key: credentialsOf("bob").door, body: chatBody("carol as bob") })).code).toBe(401);
+            expect((await probe(CAROL, "tcp", [addressOn(BOB, cellOf("bob")), "18789", "2"])).connected).toBe(false);
+            expect((await botCall(CAROL, "getMe", {}, credentialsOf("carol").relay)).body.result?.id).toBe(345678);
+        }, 6 * MINUTE);
+
+        test("removing the agent deletes its cell and box and nothing else; the others' open tunnels survive", async () => {
+            const before = stackContainers();
+            const { result, ms, tunnels } = await withTunnelsHeld(() => up());
+            for (const t of tunnels) {
+                tally.record(`[cells] ${t.box}'s tunnel while carol was removed`, t.held.connect === 200 && t.held.error === undefined, t.held);
+                expect(t.held.error).toBeUndefined();
+            }
+            const replacedNames = new Set(result.resources.filter((r) => r.action === "replace").map((r) => r.name));
+            const deleted = result.deleted.filter((d) => !replacedNames.has(d.name)).map((d) => d.name);
+            expect(deleted).toEqual(expect.arrayContaining(["secureclaw-agent-carol", "secureclaw-cell-carol-network"]));
+            expect(deleted.every((n) => /carol/.test(n) || /-writer-/.test(n))).toBe(true);
+            expect(result.resources.filter((r) => r.action === "replace" && !/-writer-/.test(r.name))).toEqual([]);
+            const writer = /-(egress-config|door-config|relay-config|relay-secret)-writer-/;
+            expect(stackContainers().filter((c) => !writer.test(c))).toEqual(before.filter((c) => !c.startsWith(CAROL) && !writer.test(c)));
+            expect(docker("network", "ls", "-q", "--filter", `name=^${PREFIX}-cell-carol$`)).toBe("");
+            // Its workspace outlives it, like any agent's (retainOnDelete); the teardown purges it.
+            expect(docker("volume", "ls", "-q", "--filter", `name=^${PREFIX}-workspace-carol$`)).toBe(`${PREFIX}-workspace-carol`);
+            tally.notes.push(`up removing agent carol: ${Math.round(ms / 100) / 10} s; ${deleted.length} deleted; tunnels answered ${tunnels.map((t) => t.held.answered).join(" and ")} requests across it`);
+        }, 6 * MINUTE);
+        // ---- end cells: adding and removing an agent ----
 
         test("an allowlist change reaches the running proxy: no container is replaced, a new name is allowed, a removed one denied", async () => {
             const ids = runningContainers();

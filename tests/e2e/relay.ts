@@ -68,6 +68,8 @@ export interface AuditEntry {
     bytes: number;
     method: string;
     chat: string | null;
+    /** The agent the credential named ("-" when none). */
+    agent: string;
 }
 
 export async function relayAudit(): Promise<AuditEntry[]> {
