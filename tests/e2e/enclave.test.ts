@@ -874,24 +874,28 @@ Promise.all([tcp, name]).then(([t, n]) => console.log(JSON.stringify({ tcp: t, l
             expect(r.lookup).not.toMatch(/^\d/);
         });
 
-        test("no secret of the stack is anywhere the agent user can read: env, every /proc/*/environ, every readable file (item 5)", async () => {
+        test("no secret of the stack, and no other agent's credential, is anywhere an agent user can read: env, every /proc/*/environ, every readable file (item 5)", async () => {
             const sshKeyLines = m.sshPrivateKey.split("\n").filter((l) => l.length >= 40 && !l.startsWith("-----"));
-            const values: Record<string, string> = {
+            const stackSecrets: Record<string, string> = {
                 ...E2E_SECRETS,
+                bobBotToken: E2E_AGENT_BOT_TOKENS.bob,
                 // The longest line of the SSH private key's body: unique to that key.
                 sshPrivateKey: sshKeyLines.sort((a, b) => b.length - a.length)[0],
             };
-            // The agent's own credentials are allowed, and must be found: proof that the scan sees its environment.
-            const own = { doorCredential: doorCredential(E2E_SECRETS.gatewayMasterKey, DOOR_AGENT), relayCredential: AGENT_RELAY_TOKEN };
-            const scan = await scanAgentForSecrets(AGENT, { ...values, ...own });
-            const secretFindings = scan.findings.filter((f) => !(f.secret in own));
-            tally.notes.push(`secret scan: ${Object.keys(values).length} secrets, ${scan.files} files (${Math.round(scan.bytes / 1048576)} MiB) readable by the agent user, ${secretFindings.length} finding(s)`);
-            expect(scan.files).toBeGreaterThan(1000);
-            expect(secretFindings).toEqual([]);
-            for (const name of Object.keys(own)) {
-                const where = scan.findings.filter((f) => f.secret === name && f.form === "plain").map((f) => f.where);
-                expect(where).toContain("env");
-                expect(where.some((w) => /^\/proc\/\d+\/environ$/.test(w))).toBe(true);
+            for (const [box, name, other] of [[AGENT, "main", "bob"], [BOB, "bob", "main"]]) {
+                // The agent's own credentials are allowed, and must be found: proof that the scan sees its environment.
+                const own = { doorCredential: credentialsOf(name).door, relayCredential: credentialsOf(name).relay };
+                const others = { otherDoorCredential: credentialsOf(other).door, otherRelayCredential: credentialsOf(other).relay };
+                const scan = await scanAgentForSecrets(box, { ...stackSecrets, ...others, ...own });
+                const secretFindings = scan.findings.filter((f) => !(f.secret in own));
+                tally.notes.push(`secret scan of ${name}: ${Object.keys(stackSecrets).length} secrets and ${other}'s credentials, ${scan.files} files (${Math.round(scan.bytes / 1048576)} MiB) readable by the agent user, ${secretFindings.length} finding(s)`);
+                expect(scan.files).toBeGreaterThan(1000);
+                expect(secretFindings).toEqual([]);
+                for (const key of Object.keys(own)) {
+                    const where = scan.findings.filter((f) => f.secret === key && f.form === "plain").map((f) => f.where);
+                    expect(where).toContain("env");
+                    expect(where.some((w) => /^\/proc\/\d+\/environ$/.test(w))).toBe(true);
+                }
             }
         }, 10 * MINUTE);
     });
