@@ -60,50 +60,56 @@ function networkRefs(props: Record<string, any>): unknown[] {
 export function checkEnclaveMembership(resources: StackResource[]): StackFinding[] {
     const out: StackFinding[] = [];
     const networks = index(resources, T.network);
-    const enclaves = networks.filter((n) => n.role === "enclave");
+    const enclaves = networks.filter((n) => n.role === "enclave" || n.role === "cell");
+    const agentsOn = new Map<Named, string[]>();
     const rolesKnown = networks.every((n) => n.role !== null);
     for (const c of resources.filter((r) => r.type === T.container)) {
         const role = roleOf(c.props);
         if (role === null) continue;
         const who = `${role ?? "unlabeled"} container ${j(c.name)}`;
         if (role === "agent" && enclaves.length === 0 && rolesKnown) {
-            out.push({ urn: c.urn, message: `${who} has no enclave network to join: declare a docker.Network labeled secureclaw.role=enclave (internal: true) and attach the agent to it` });
+            out.push({ urn: c.urn, message: `${who} has no enclave or cell network to join: declare a docker.Network labeled secureclaw.role=enclave (internal: true) and attach the agent to it` });
         }
         for (const ref of networkRefs(c.props)) {
             const r = resolve(ref, networks);
             if (r.kind === "unknown") continue;
             if (r.kind === "undeclared") {
                 if (role === "agent") {
-                    out.push({ urn: c.urn, message: `${who} is attached to network ${j(ref)}, which this stack does not declare: attach the agent to the stack's enclave network only` });
+                    out.push({ urn: c.urn, message: `${who} is attached to network ${j(ref)}, which this stack does not declare: attach the agent to its own cell (the enclave network for a single agent) only` });
                 }
                 continue;
             }
             const netRole = r.item.role;
             if (netRole === null) continue;
-            if (role === "agent" && netRole !== "enclave") {
+            if (role === "agent" && netRole !== "enclave" && netRole !== "cell") {
                 out.push({
                     urn: c.urn,
-                    message: `${who} is attached to the ${netRole ?? "unlabeled"} network ${j(ref)}: attach the agent to the enclave network only (remove this networksAdvanced entry); every other network is a way around the egress proxy`,
+                    message: `${who} is attached to the ${netRole ?? "unlabeled"} network ${j(ref)}: attach the agent to its own cell (the enclave network for a single agent) only (remove this networksAdvanced entry); every other network is a way around the egress proxy`,
                 });
             }
+            if (role === "agent" && (netRole === "enclave" || netRole === "cell")) agentsOn.set(r.item, [...(agentsOn.get(r.item) ?? []), c.name]);
             if (role === "model-gateway" && !isUnknown(r.item.res.props.internal) && !isTrue(r.item.res.props.internal)) {
                 out.push({
                     urn: c.urn,
                     message: `${who} is attached to the ${netRole ?? "unlabeled"} network ${j(ref)}, which is not internal: LiteLLM holds the keys and must have no route out (a pass-through route or a bug would connect out without meeting the proxy); attach it to the gateway and model networks only, and reach a GPU host through the model link`,
                 });
             }
-            if (netRole === "enclave" && !ENCLAVE_MEMBERS.includes(role ?? "")) {
+            if ((netRole === "enclave" || netRole === "cell") && !ENCLAVE_MEMBERS.includes(role ?? "")) {
                 const why =
                     role === "vllm"
                         ? "the agent could reach vLLM's routes that --api-key does not protect (/health, /invocations, /tokenize, ...); attach vLLM to the model network only, behind the gateway"
                         : `only ${ENCLAVE_MEMBERS.join(", ")} belong there`;
-                out.push({ urn: c.urn, message: `${who} must not join the enclave network ${j(ref)}: remove that networksAdvanced entry; ${why}` });
+                out.push({ urn: c.urn, message: `${who} must not join the ${netRole} network ${j(ref)}: remove that networksAdvanced entry; ${why}` });
             }
             // The proxy lets the relay network reach the Telegram API host: anyone else on it would borrow that rule.
             if (netRole === "relay" && !RELAY_NETWORK_MEMBERS.includes(role ?? "")) {
                 out.push({ urn: c.urn, message: `${who} must not join the relay network ${j(ref)}: remove that networksAdvanced entry; only ${RELAY_NETWORK_MEMBERS.join(" and ")} belong there, as the proxy lets that network reach the Telegram API host` });
             }
         }
+    }
+    // One agent per cell: two agents on one network could reach each other and borrow each other's source.
+    for (const [network, agents] of agentsOn) {
+        if (agents.length > 1) out.push({ urn: network.res.urn, message: `network ${j(network.ids[0])} holds ${agents.length} agent containers (${agents.map(j).join(", ")}): give each agent its own cell (secureclaw:agents), so no agent can reach another` });
     }
     return out;
 }

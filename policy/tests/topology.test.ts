@@ -11,9 +11,9 @@ describe("enclave-membership", () => {
     });
 
     test.each<[string, string, (i: Record<string, any>) => void, string]>([
-        ["the agent replaces the enclave by the egress network", "agent", (i) => (i.networksAdvanced = [{ name: NAMES.egress }]), `agent container "agent" is attached to the egress network "${NAMES.egress}": attach the agent to the enclave network only (remove this networksAdvanced entry); every other network is a way around the egress proxy`],
+        ["the agent replaces the enclave by the egress network", "agent", (i) => (i.networksAdvanced = [{ name: NAMES.egress }]), `agent container "agent" is attached to the egress network "${NAMES.egress}": attach the agent to its own cell (the enclave network for a single agent) only (remove this networksAdvanced entry); every other network is a way around the egress proxy`],
         ["the agent also joins the model network", "agent", (i) => i.networksAdvanced.push({ name: NAMES.model }), `agent container "agent" is attached to the model network "${NAMES.model}"`],
-        ["the agent joins a network the stack doesn't declare", "agent", (i) => (i.networksAdvanced = [{ name: "bridge2" }]), 'agent container "agent" is attached to network "bridge2", which this stack does not declare: attach the agent to the stack\'s enclave network only'],
+        ["the agent joins a network the stack doesn't declare", "agent", (i) => (i.networksAdvanced = [{ name: "bridge2" }]), 'agent container "agent" is attached to network "bridge2", which this stack does not declare: attach the agent to its own cell (the enclave network for a single agent) only'],
         ["the agent's networkMode names the egress network", "agent", (i) => (i.networkMode = NAMES.egress), `agent container "agent" is attached to the egress network "${NAMES.egress}"`],
         ["vLLM joins the enclave", "vllm", (i) => i.networksAdvanced.push({ name: NAMES.enclave }), `vllm container "vllm" must not join the enclave network "${NAMES.enclave}": remove that networksAdvanced entry; the agent could reach vLLM's routes that --api-key does not protect (/health, /invocations, /tokenize, ...); attach vLLM to the model network only, behind the gateway`],
         ["LiteLLM, which holds the master key, joins the enclave beside the door", "model-gateway", (i) => i.networksAdvanced.push({ name: NAMES.enclave }), `model-gateway container "model-gateway" must not join the enclave network "${NAMES.enclave}": remove that networksAdvanced entry; only agent, egress-proxy, model-door, telegram-relay belong there`],
@@ -31,7 +31,25 @@ describe("enclave-membership", () => {
     test("an agent with no enclave network in the stack is refused", async () => {
         const resources = compliantStack().filter((r) => !(r.type === T.network && r.name === "enclave"));
         const findings = await findingsOf(enclaveMembership, resources);
-        expect(findings).toEqual(expect.arrayContaining([{ urn: containerUrn("agent"), message: expect.stringContaining('agent container "agent" has no enclave network to join: declare a docker.Network labeled secureclaw.role=enclave') }]));
+        expect(findings).toEqual(expect.arrayContaining([{ urn: containerUrn("agent"), message: expect.stringContaining('agent container "agent" has no enclave or cell network to join: declare a docker.Network labeled secureclaw.role=enclave') }]));
+    });
+
+    test("an agent in a cell network of its own passes, and two agents sharing one cell are refused", async () => {
+        const resources = compliantStack();
+        const enclave = resources.find((r) => r.type === T.network && r.name === "enclave")!;
+        const cell = JSON.parse(JSON.stringify(enclave));
+        cell.name = "cell-bob";
+        cell.inputs.name = `${NAMES.enclave}-cell-bob`;
+        cell.inputs.labels = cell.inputs.labels.map((l: { label: string; value: string }) => (l.label === "secureclaw.role" ? { ...l, value: "cell" } : l));
+        const bob = JSON.parse(JSON.stringify(resources.find((r) => r.type === T.container && r.name === "agent")!));
+        bob.name = "agent-bob";
+        bob.inputs.networksAdvanced = [{ name: cell.inputs.name }];
+        expect(await findingsOf(enclaveMembership, [...resources, cell, bob])).toEqual([]);
+        const shared = JSON.parse(JSON.stringify(bob));
+        shared.name = "agent-carol";
+        expect(await findingsOf(enclaveMembership, [...resources, cell, bob, shared])).toEqual([
+            { urn: urnOf({ type: T.network, name: "cell-bob" }), message: expect.stringContaining('holds 2 agent containers ("agent-bob", "agent-carol"): give each agent its own cell') },
+        ]);
     });
 
     test("a network matched by ID counts like one matched by name", async () => {
