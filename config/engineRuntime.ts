@@ -51,11 +51,11 @@ export const GVISOR_INSTALL_STEPS = [
 ];
 
 /** What is wrong with running the agent box under `runtime` on an engine with `runtimes`; [] when nothing. Pure. */
-export function runtimeProblems(runtime: AgentRuntime, runtimes: EngineRuntimes): ConfigProblem[] {
+export function runtimeProblems(runtime: AgentRuntime, runtimes: EngineRuntimes, at = "agent.runtime"): ConfigProblem[] {
     if (runtime === "runc") return [];
-    const key = fullKey("agent.runtime");
+    const key = fullKey(at);
     const steps = `; install and register gVisor on the Docker host, then run pulumi up again:\n${GVISOR_INSTALL_STEPS.map((s) => `        ${s}`).join("\n")}\n      or keep the box under runc`;
-    const example = exampleFor("agent.runtime", { value: "runc" });
+    const example = exampleFor(at, { value: "runc" });
     const entry = runtimes[runtime];
     if (entry === undefined) {
         const known = Object.keys(runtimes).sort().join(", ") || "none";
@@ -78,6 +78,8 @@ export interface RuntimeCheckOptions {
     dryRun?: boolean;
     /** Where a preview's warning goes (default: the Pulumi log). */
     warn?: (message: string) => void;
+    /** The config key that asked for the runtime (default `agent.runtime`; `agents.alice.agent.runtime` for one agent's). */
+    at?: string;
 }
 
 /**
@@ -89,15 +91,15 @@ export interface RuntimeCheckOptions {
  */
 export function checkAgentRuntime(runtime: AgentRuntime, options: RuntimeCheckOptions = {}): void {
     if (runtime === "runc") return;
-    const { ask = askEngineRuntimes, dryRun = pulumi.runtime.isDryRun(), warn = (m: string) => void pulumi.log.warn(m) } = options;
+    const { ask = askEngineRuntimes, dryRun = pulumi.runtime.isDryRun(), warn = (m: string) => void pulumi.log.warn(m), at = "agent.runtime" } = options;
     const answer = ask();
     const problems: ConfigProblem[] = "unreachable" in answer
         ? [{
-            key: fullKey("agent.runtime"),
+            key: fullKey(at),
             problem: `is ${runtime}, but the Docker engine could not be asked whether it has that runtime (${answer.unreachable}); start the engine, or point DOCKER_HOST at it`,
-            example: exampleFor("agent.runtime", { value: "runc" }),
+            example: exampleFor(at, { value: "runc" }),
         }]
-        : runtimeProblems(runtime, answer.runtimes);
+        : runtimeProblems(runtime, answer.runtimes, at);
     if (problems.length === 0) return;
     const error = new ConfigError(problems);
     if (!dryRun) throw error;
