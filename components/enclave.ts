@@ -80,7 +80,7 @@ export class SecureClawEnclave extends pulumi.ComponentResource {
         const { requestsPerMinute, tokensPerMinute, tokensPerDay, concurrentRequests } = config.agent;
         const door = new ModelDoor(`${name}-model-door`, {
             namePrefix, repoRoot,
-            agents: [{ name: DOOR.defaultAgent, model: GATEWAY.modelAlias, maxOutputTokens: config.model.maxOutputTokens, limits: { requestsPerMinute, tokensPerMinute, tokensPerDay, concurrentRequests } }],
+            agents: [{ name: DOOR.defaultAgent, model: GATEWAY.modelAlias, maxOutputTokens: config.model.maxOutputTokens, limits: { requestsPerMinute, tokensPerMinute, tokensPerDay, concurrentRequests }, sources: [config.network.enclaveSubnet] }],
             masterKey: secrets.gatewayMasterKey,
             requestTimeoutSeconds: config.gateway.requestTimeoutSeconds,
             maxConcurrentCalls: config.gateway.maxParallelRequests,

@@ -1,8 +1,10 @@
+import { parseSubnet, type Subnet } from "./sources.ts";
+
 /**
  * The door's settings file (rendered by the program, components/door/doorConfig.ts):
  *
  *   { "version": 1, "maxBodyBytes": …, "requestTimeoutSeconds": …, "maxConcurrentCalls": …,
- *     "agents": { "<name>": { "model": …, "maxOutputTokens": …,
+ *     "agents": { "<name>": { "model": …, "maxOutputTokens": …, "sources": ["<IPv4 CIDR>", …],
  *                 "limits": { "requestsPerMinute": …, "tokensPerMinute": …,
  *                             "tokensPerDay": …, "concurrentRequests": … } } } }
  *
@@ -24,6 +26,8 @@ export interface AgentPolicy {
     /** Largest max_tokens forwarded; larger asks are clamped to it. */
     maxOutputTokens: number;
     limits: AgentLimits;
+    /** The agent's cell: its credential is honoured from these subnets only. */
+    sources: Subnet[];
 }
 
 export interface DoorSettings {
@@ -54,11 +58,13 @@ export function parseSettings(text: string): DoorSettings {
     const agents: AgentPolicy[] = Object.entries(agentsRaw).map(([name, value]) => {
         const at = `agents.${name}`;
         if (!AGENT_NAME.test(name)) problems.push(`${at}: an agent name is lowercase letters, digits and dashes, starting with a letter (≤ 32)`);
-        const agent = object(value, at, ["model", "maxOutputTokens", "limits"], problems);
+        const agent = object(value, at, ["model", "maxOutputTokens", "limits", "sources"], problems);
         if (typeof agent.model !== "string" || agent.model === "") problems.push(`${at}.model: expected a model name`);
         const limitsRaw = object(agent.limits, `${at}.limits`, LIMIT_KEYS, problems);
         const limits = Object.fromEntries(LIMIT_KEYS.map((k) => [k, positiveInt(limitsRaw[k], `${at}.limits.${k}`, problems)])) as unknown as AgentLimits;
-        return { name, model: String(agent.model), maxOutputTokens: positiveInt(agent.maxOutputTokens, `${at}.maxOutputTokens`, problems), limits };
+        const sources = (Array.isArray(agent.sources) ? agent.sources : []).map((t) => (typeof t === "string" ? parseSubnet(t) : undefined));
+        if (sources.length === 0 || sources.includes(undefined)) problems.push(`${at}.sources: expected a non-empty list of IPv4 subnets like "10.89.0.0/24"`);
+        return { name, model: String(agent.model), maxOutputTokens: positiveInt(agent.maxOutputTokens, `${at}.maxOutputTokens`, problems), limits, sources: sources.filter((x) => x !== undefined) };
     });
     if (agents.length === 0) problems.push("agents: at least one agent is required");
     if (problems.length > 0) throw new Error(`invalid settings:\n  - ${problems.join("\n  - ")}`);
