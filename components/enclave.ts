@@ -91,8 +91,7 @@ export class SecureClawEnclave extends pulumi.ComponentResource {
         // The bot token stays here; the agent gets a relay credential that is worthless anywhere else.
         const relay = telegram && new TelegramRelay(`${name}-telegram-relay`, {
             namePrefix, repoRoot,
-            agents: [{ name: DOOR.defaultAgent, allowFrom: telegram.allowFrom, sendsPerMinute: telegram.sendsPerMinute }],
-            botToken: requireBotToken(secrets),
+            agents: [{ name: DOOR.defaultAgent, allowFrom: telegram.allowFrom, sendsPerMinute: telegram.sendsPerMinute, sources: [config.network.enclaveSubnet], botToken: requireBotToken(secrets) }],
             upstream: telegram.apiRoot ?? `https://${telegramApiHost(telegram)}`,
             maxFileBytes: telegram.maxFileBytes,
             extraCaCertificates: config.agent.extraCaCertificates,

@@ -2,18 +2,23 @@
  * The relay's settings file (rendered by components/relay/relaySettings.ts):
  *
  *   { "version": 1, "upstream": "https://api.telegram.org", "maxFileBytes": …,
- *     "agents": { "<name>": { "allowFrom": ["<user id>", …], "sendsPerMinute": … } } }
+ *     "agents": { "<name>": { "allowFrom": ["<user id>", …], "sendsPerMinute": …,
+ *                             "sources": ["<IPv4 CIDR>", …] } } }
  *
- * No secret: each agent's credential is derived from the bot token the relay
- * reads from its secret file. Parsed strictly, like the door's: an unknown
+ * No secret: each agent's credential is derived from its own bot token, which
+ * the relay reads from that agent's secret file (see tokens.ts). Parsed strictly, like the door's: an unknown
  * key or a wrong value is an error, so a typo can't lift a limit.
  */
+import { parseSubnet, type Subnet } from "./sources.ts";
+
 export interface AgentPolicy {
     name: string;
     /** Telegram user ids (= their private chat ids) this agent may hear from and write to. */
     allowFrom: ReadonlySet<string>;
     /** Writes (sends, edits, deletes, chat actions) admitted in any 60 s. */
     sendsPerMinute: number;
+    /** The agent's cell: its credential is honoured from these subnets only. */
+    sources: Subnet[];
 }
 
 export interface RelaySettings {
@@ -48,12 +53,17 @@ export function parseSettings(text: string): RelaySettings {
     const agents: AgentPolicy[] = Object.entries(object(root.agents, "agents", undefined, problems)).map(([name, value]) => {
         const at = `agents.${name}`;
         if (!AGENT_NAME.test(name)) problems.push(`${at}: an agent name is lowercase letters, digits and dashes, starting with a letter (≤ 32)`);
-        const agent = object(value, at, ["allowFrom", "sendsPerMinute"], problems);
+        const agent = object(value, at, ["allowFrom", "sendsPerMinute", "sources"], problems);
         const allowFrom = Array.isArray(agent.allowFrom) ? agent.allowFrom : [];
         if (allowFrom.length === 0 || !allowFrom.every((id) => typeof id === "string" && USER_ID.test(id))) {
             problems.push(`${at}.allowFrom: expected a non-empty list of numeric Telegram user ids as strings`);
         }
-        return { name, allowFrom: new Set(allowFrom.map(String)), sendsPerMinute: positiveInt(agent.sendsPerMinute, `${at}.sendsPerMinute`, problems) };
+        const sources = (Array.isArray(agent.sources) ? agent.sources : []).map((t) => (typeof t === "string" ? parseSubnet(t) : undefined));
+        if (sources.length === 0 || sources.includes(undefined)) problems.push(`${at}.sources: expected a non-empty list of IPv4 subnets like "10.89.0.0/24"`);
+        return {
+            name, allowFrom: new Set(allowFrom.map(String)), sendsPerMinute: positiveInt(agent.sendsPerMinute, `${at}.sendsPerMinute`, problems),
+            sources: sources.filter((x) => x !== undefined),
+        };
     });
     if (agents.length === 0) problems.push("agents: at least one agent is required");
     if (problems.length > 0) throw new Error(`invalid settings:\n  - ${problems.join("\n  - ")}`);
