@@ -1,10 +1,9 @@
 import { createHmac } from "crypto";
 import { relayCredential } from "../../components/relay/credentials";
 import { renderRelaySettings, RelaySettingsInput } from "../../components/relay/relaySettings";
-import * as door from "../../images/door/src/sources";
+import * as door from "../../images/door/src/settings";
 import { checkOneBotPerAgent, deriveCredential, Identities } from "../../images/relay/src/identity";
-import { parseSettings } from "../../images/relay/src/settings";
-import { fromSources, parseSubnet } from "../../images/relay/src/sources";
+import { fromSources, parseSettings, parseSubnet } from "../../images/relay/src/settings";
 
 const TOKEN = "123456:AAbbCC_dd-ee";
 const base: RelaySettingsInput = { upstream: "https://api.telegram.org", maxFileBytes: 1024, agents: [{ name: "main", allowFrom: ["42"], sendsPerMinute: 60, sources: ["10.89.0.0/24"] }] };

@@ -10,9 +10,8 @@ import { Identities } from "./identity.ts";
 import { AgentLimiter, isRefusal, type Refusal } from "./limits.ts";
 import { NOT_FOUND, sendError, sendJson, type DoorError } from "./replies.ts";
 import { applyRequestPolicy } from "./requestPolicy.ts";
-import { fromSources } from "./sources.ts";
 import { matchRoute, type Route } from "./routes.ts";
-import type { AgentPolicy, DoorSettings } from "./settings.ts";
+import { fromSources, type AgentPolicy, type DoorSettings } from "./settings.ts";
 import { Upstream, type CallOutcome } from "./upstream.ts";
 import type { UsageLog, UsageRecord } from "./usageLog.ts";
 

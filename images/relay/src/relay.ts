@@ -12,8 +12,7 @@ import type { AuditLine, AuditLog } from "./audit.ts";
 import { Identities } from "./identity.ts";
 import { JSON_BODY_BYTES, METHODS, type MethodRule } from "./methods.ts";
 import { BadRequest, parseBody, type Params } from "./params.ts";
-import type { AgentPolicy, RelaySettings } from "./settings.ts";
-import { fromSources } from "./sources.ts";
+import { fromSources, type AgentPolicy, type RelaySettings } from "./settings.ts";
 import { filterUpdates, type Update } from "./updates.ts";
 import type { TunnelAgent } from "./upstream.ts";
 
