@@ -1,8 +1,11 @@
+import { parseCidr } from "../../config/net";
+
 /**
  * Renders the door's settings file (door.json). Pure.
  *
  * The file names each agent the door serves, the one model it may ask for,
- * its output cap and its limits. It holds no secret (credentials are derived
+ * its output cap, its limits and its cell (the subnets its credential is
+ * honoured from). It holds no secret (credentials are derived
  * from the master key, see credentials.ts), and the door re-reads it in
  * place, so adding an agent or changing a limit restarts nothing.
  */
@@ -26,6 +29,8 @@ export interface DoorAgent {
     /** Largest max_tokens forwarded; larger asks are clamped, absent ones set to it. */
     maxOutputTokens: number;
     limits: DoorLimits;
+    /** IPv4 subnets (CIDR, host bits zero) of the agent's cell, e.g. ["10.89.0.0/24"]: the door refuses this agent's credential from anywhere else, as it refuses a bad one. */
+    sources: string[];
 }
 
 export interface DoorSettingsInput {
@@ -70,6 +75,8 @@ export function renderDoorSettings(input: DoorSettingsInput): string {
         if (a.model === "") problems.push(`agent ${a.name}: model is empty`);
         whole(`agent ${a.name}: maxOutputTokens`, a.maxOutputTokens);
         for (const [key, value] of Object.entries(a.limits)) whole(`agent ${a.name}: limits.${key}`, value);
+        if (a.sources.length === 0) problems.push(`agent ${a.name}: sources is empty; give the agent's cell subnet, e.g. ["10.89.0.0/24"]`);
+        for (const s of a.sources) if (!parseCidr(s)) problems.push(`agent ${a.name}: source ${JSON.stringify(s)} is not an IPv4 subnet with its host bits zero, e.g. "10.89.0.0/24"`);
     }
     if (problems.length > 0) throw new Error(`door settings: ${problems.join("; ")}`);
 
@@ -82,6 +89,7 @@ export function renderDoorSettings(input: DoorSettingsInput): string {
             tokensPerDay: a.limits.tokensPerDay,
             concurrentRequests: a.limits.concurrentRequests,
         },
+        sources: [...new Set(a.sources)].sort(),
     }]));
     return `${JSON.stringify({ version: 1, maxBodyBytes: input.maxBodyBytes, requestTimeoutSeconds: input.requestTimeoutSeconds, maxConcurrentCalls, agents }, null, 2)}\n`;
 }

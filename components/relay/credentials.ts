@@ -1,10 +1,11 @@
 /**
  * An agent's relay credential, what its Telegram channel uses as the "bot
  * token": `<bot id>:relay-<hex>`, hex = HMAC-SHA256(bot token,
- * "secureclaw-relay:" + agent). It keeps the shape OpenClaw expects and is
- * worthless anywhere else (Telegram refuses it; it tells nothing about the
- * token). The relay derives the same value (images/relay/src/identity.ts) and
- * keeps only its SHA-256. Rotating the bot token rotates every credential.
+ * "secureclaw-relay:" + agent), where the bot token is that agent's own. It
+ * keeps the shape OpenClaw expects and is worthless anywhere else (Telegram
+ * refuses it; it tells nothing about the token). The relay derives the same
+ * value (images/relay/src/identity.ts) and keeps only its SHA-256. Rotating
+ * an agent's bot token rotates its credential and no other.
  */
 import { createHmac } from "crypto";
 

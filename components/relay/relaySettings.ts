@@ -1,8 +1,11 @@
+import { parseCidr } from "../../config/net";
+
 /**
  * Renders the relay's settings file (relay.json). Pure. It names the Bot API
- * root, the file cap and, per agent, the users it may hear from and write to
- * and its send rate. No secret: each agent's credential is derived from the
- * token the relay reads from its secret file. The relay re-reads the file in
+ * root, the file cap and, per agent, the users it may hear from and write to,
+ * its send rate and its cell (the subnets its credential is honoured from).
+ * No secret: each agent's credential is derived from its own bot token, which
+ * the relay reads from that agent's file in its secret volume. The relay re-reads the file in
  * place, so adding an agent restarts nothing.
  */
 
@@ -13,6 +16,8 @@ export interface RelayAgent {
     allowFrom: string[];
     /** Writes admitted in any 60 s. */
     sendsPerMinute: number;
+    /** IPv4 subnets (CIDR, host bits zero) of the agent's cell, e.g. ["10.89.0.0/24"]: the relay refuses this agent's credential from anywhere else, as it refuses a bad one. */
+    sources: string[];
 }
 
 export interface RelaySettingsInput {
@@ -47,12 +52,15 @@ export function renderRelaySettings(input: RelaySettingsInput): string {
         seen.add(a.name);
         if (a.allowFrom.length === 0 || !a.allowFrom.every((id) => USER_ID.test(id))) problems.push(`agent ${a.name}: allowFrom must list numeric Telegram user ids`);
         whole(`agent ${a.name}: sendsPerMinute`, a.sendsPerMinute);
+        if (a.sources.length === 0) problems.push(`agent ${a.name}: sources is empty; give the agent's cell subnet, e.g. ["10.89.0.0/24"]`);
+        for (const s of a.sources) if (!parseCidr(s)) problems.push(`agent ${a.name}: source ${JSON.stringify(s)} is not an IPv4 subnet with its host bits zero, e.g. "10.89.0.0/24"`);
     }
     if (problems.length > 0) throw new Error(`relay settings: ${problems.join("; ")}`);
 
     const agents = Object.fromEntries([...input.agents].sort((x, y) => x.name.localeCompare(y.name)).map((a) => [a.name, {
         allowFrom: [...new Set(a.allowFrom)].sort(),
         sendsPerMinute: a.sendsPerMinute,
+        sources: [...new Set(a.sources)].sort(),
     }]));
     return `${JSON.stringify({ version: 1, upstream: input.upstream.replace(/\/+$/, ""), maxFileBytes: input.maxFileBytes, agents }, null, 2)}\n`;
 }

@@ -12,15 +12,19 @@ import { startUnderPidsLimit, STARTED_UNDER_PIDS_LIMIT } from "../shared/startUn
 import { relayCredential } from "./credentials";
 import { RelayAgent, renderRelaySettings } from "./relaySettings";
 
+/** An agent the relay serves, with the bot that is its alone. */
+export interface RelayAgentArgs extends RelayAgent {
+    /** This agent's own bot token from @BotFather (secret): one file in the relay's secret volume, nowhere else in the enclave. No two agents may share a bot (the relay refuses it). */
+    botToken: pulumi.Input<string>;
+}
+
 export interface TelegramRelayArgs {
     /** Prefix of Docker object names, `secureclaw-<stack>`. */
     namePrefix: string;
     /** Directory holding the repo's images/ folder. */
     repoRoot: string;
-    /** The agents the relay serves: whose chats, and how fast they may write. */
-    agents: RelayAgent[];
-    /** The real bot token (secret): it lives in the relay's secret volume and nowhere else in the enclave. */
-    botToken: pulumi.Input<string>;
+    /** The agents the relay serves: each one's bot, whose chats, how fast it may write, and its cell. */
+    agents: RelayAgentArgs[];
     /** Bot API root the relay calls through the proxy (https, port 443). */
     upstream: string;
     /** Largest file moved either way. */
@@ -55,13 +59,11 @@ export class TelegramRelay extends pulumi.ComponentResource {
     public readonly started: command.local.Command;
     /** Docker name of the volume holding the audit log. */
     public readonly auditVolumeName: pulumi.Output<string>;
-    private readonly botToken: pulumi.Input<string>;
-    private readonly agentNames: string[];
+    private readonly botTokens: Map<string, pulumi.Input<string>>;
 
     constructor(name: string, args: TelegramRelayArgs, opts?: pulumi.ComponentResourceOptions) {
         super("secureclaw:relay:TelegramRelay", name, {}, opts);
-        this.botToken = args.botToken;
-        this.agentNames = args.agents.map((a) => a.name);
+        this.botTokens = new Map(args.agents.map((a) => [a.name, a.botToken]));
         const image = buildRepoImage(`${name}-image`, { namePrefix: args.namePrefix, repoRoot: args.repoRoot, folder: "relay" }, this);
 
         // Why no config hash label: the relay re-reads its settings in place.
@@ -70,7 +72,7 @@ export class TelegramRelay extends pulumi.ComponentResource {
             role: "relay-config",
             writerImage: image,
             files: [
-                { path: RELAY.settingsFile, content: renderRelaySettings({ upstream: args.upstream, maxFileBytes: args.maxFileBytes, agents: args.agents }) },
+                { path: RELAY.settingsFile, content: renderRelaySettings({ upstream: args.upstream, maxFileBytes: args.maxFileBytes, agents: args.agents.map(({ botToken: _secret, ...agent }) => agent) }) },
                 ...(args.extraCaCertificates ? [{ path: RELAY.extraCaFile, content: args.extraCaCertificates }] : []),
             ],
         }, { parent: this });
@@ -92,7 +94,7 @@ export class TelegramRelay extends pulumi.ComponentResource {
             // No token here: envs and the command line show in `docker inspect` and `ps`.
             command: [
                 "--settings", `${RELAY.configDir}/${RELAY.settingsFile}`,
-                "--token-file", `${RELAY.secretDir}/${RELAY.tokenFile}`,
+                "--token-dir", RELAY.secretDir,
                 "--audit", `${RELAY.auditDir}/${RELAY.auditFile}`,
                 "--listen", `0.0.0.0:${RELAY.port}`,
                 "--proxy", `${RELAY.proxyAlias}:${PROXY.port}`,
@@ -114,7 +116,7 @@ export class TelegramRelay extends pulumi.ComponentResource {
                 { interval: 15, timeout: 5, startPeriod: 10 },
             ),
             labels: labels(args.namePrefix, "telegram-relay"),
-        }, { parent: this, dependsOn: [...settings.writers, secret.writer], deleteBeforeReplace: true });
+        }, { parent: this, dependsOn: [...settings.writers, ...secret.writers], deleteBeforeReplace: true });
         this.started = startUnderPidsLimit(`${name}-start`, this.container, LIMITS.pids, this);
 
         this.registerOutputs({ url: this.url, container: this.container.name, auditVolumeName: this.auditVolumeName });
@@ -122,20 +124,26 @@ export class TelegramRelay extends pulumi.ComponentResource {
 
     /** The credential an agent's channel presents as its bot token (secret), for that agent's environment. */
     credentialFor(agentName: string): pulumi.Output<string> {
-        if (!this.agentNames.includes(agentName)) throw new Error(`TelegramRelay: no agent named ${agentName} (known: ${this.agentNames.join(", ")})`);
-        return pulumi.secret(pulumi.output(this.botToken).apply((token) => relayCredential(token, agentName)));
+        const token = this.botTokens.get(agentName);
+        if (token === undefined) throw new Error(`TelegramRelay: no agent named ${agentName} (known: ${[...this.botTokens.keys()].join(", ")})`);
+        return pulumi.secret(pulumi.output(token).apply((t) => relayCredential(t, agentName)));
     }
 
     /**
-     * The token as a file only the relay's uid can read (0400), in a volume
-     * only the relay mounts. Why a never-started writer: Docker refuses
-     * uploads into a read-only root (see ConfigVolume). Mounted where the image
-     * made that directory the relay's, the new volume takes its owner and mode.
+     * Each agent's token as a file only the relay's uid can read (0400), in a
+     * volume only the relay mounts: `<agent>.bot-token`, one never-started
+     * writer per agent, so adding an agent adds a writer and touches no other.
+     * Why writers: Docker refuses uploads into a read-only root (see
+     * ConfigVolume), and an upload is a secret input, never a command line.
+     * Mounted where the image made that directory the relay's, the new volume
+     * takes its owner and mode. A removed agent's writer goes; its file stays
+     * in the volume, unread (the relay reads the files of the agents in its
+     * settings only).
      */
     private tokenVolume(name: string, args: TelegramRelayArgs, image: pulumi.Input<string>) {
         const volume = new docker.Volume(`${name}-secret`, { name: dockerName(args.namePrefix, "relay-secret"), labels: labels(args.namePrefix, "relay-secret") }, { parent: this });
-        const writer = new docker.Container(`${name}-secret-writer`, {
-            name: dockerName(args.namePrefix, "relay-secret", "writer"),
+        const writers = args.agents.map((agent) => new docker.Container(`${name}-secret-writer-${agent.name}`, {
+            name: dockerName(args.namePrefix, "relay-secret", `writer-${agent.name}`),
             image,
             start: false,
             mustRun: false,
@@ -145,14 +153,14 @@ export class TelegramRelay extends pulumi.ComponentResource {
             restart: "no",
             volumes: [{ volumeName: volume.name, containerPath: RELAY.secretDir }],
             uploads: [{
-                file: `${RELAY.secretDir}/${RELAY.tokenFile}`,
-                content: pulumi.secret(pulumi.output(args.botToken).apply((t) => `${t}\n`)),
+                file: `${RELAY.secretDir}/${agent.name}${RELAY.tokenSuffix}`,
+                content: pulumi.secret(pulumi.output(agent.botToken).apply((t) => `${t}\n`)),
                 permissions: "0400",
                 owner: String(RELAY.uid),
                 group: String(RELAY.uid),
             }],
             labels: labels(args.namePrefix, "config-writer"),
-        }, { parent: this });
-        return { volumeName: volume.name, writer };
+        }, { parent: this }));
+        return { volumeName: volume.name, writers };
     }
 }

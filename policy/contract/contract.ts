@@ -180,7 +180,8 @@ export const RELAY = {
     settingsFile: "relay.json",
     extraCaFile: "extra-ca.pem",
     secretDir: "/run/secureclaw-relay-secret",
-    tokenFile: "bot-token",
+    /** Each agent's bot token is `<secretDir>/<agent><tokenSuffix>` (images/relay/src/tokens.ts reads it). */
+    tokenSuffix: ".bot-token",
     auditDir: "/var/log/secureclaw-relay",
     auditFile: "audit.jsonl",
 } as const;

@@ -785,7 +785,7 @@ suite("SecureClaw enclave on a real Docker engine", () => {
             expect(JSON.stringify([info.Config.Env, info.Config.Cmd, info.Args])).not.toContain(E2E_SECRETS.telegramBotToken);
             expect(info.Config.User).toBe("1001:1001");
             expect(Object.keys(info.NetworkSettings.Networks).sort()).toEqual([`${PREFIX}-enclave`, `${PREFIX}-relay`]);
-            expect(docker("exec", RELAY_CONTAINER, "stat", "-c", "%a %u %g", "/run/secureclaw-relay-secret/bot-token")).toBe("400 1001 1001");
+            expect(docker("exec", RELAY_CONTAINER, "stat", "-c", "%a %u %g", "/run/secureclaw-relay-secret/main.bot-token")).toBe("400 1001 1001");
             expect(info.HostConfig.CapDrop).toEqual(["ALL"]);
             expect(info.HostConfig.ReadonlyRootfs).toBe(true);
         });

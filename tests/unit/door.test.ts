@@ -5,6 +5,7 @@
  * answer the agent gets, and that the stand-in never saw the request.
  */
 import * as fs from "fs";
+import * as http from "http";
 import * as path from "path";
 import { doorCredential } from "../../components/door/credentials";
 import { DoorAgent, renderDoorSettings } from "../../components/door/doorSettings";
@@ -18,7 +19,8 @@ const MASTER_KEY = "sk-test-master-key-ffffffffffffffff";
 const MODEL = "secureclaw-model";
 const CAP = 1000;
 const GENEROUS = { requestsPerMinute: 1000, tokensPerMinute: 10_000_000, tokensPerDay: 100_000_000, concurrentRequests: 16 };
-const agent = (name: string, limits: Partial<DoorAgent["limits"]> = {}, model = MODEL): DoorAgent => ({ name, model, maxOutputTokens: CAP, limits: { ...GENEROUS, ...limits } });
+/** Loopback is the test's cell: every agent here may call from 127.0.0.0/8 unless a test narrows it. */
+const agent = (name: string, limits: Partial<DoorAgent["limits"]> = {}, model = MODEL, sources = ["127.0.0.0/8"]): DoorAgent => ({ name, model, maxOutputTokens: CAP, limits: { ...GENEROUS, ...limits }, sources });
 const credential = (name: string) => doorCredential(MASTER_KEY, name);
 
 /** A request from an agent: its credential in the Authorization header. */
@@ -28,9 +30,9 @@ function send(port: number, method: string, target: string, o: SendOptions & { a
 
 const chat = (extra: Record<string, unknown> = {}) => ({ model: MODEL, messages: [{ role: "user", content: "hello" }], ...extra });
 
-async function startPair(agents: DoorAgent[], usageLog?: string, maxConcurrentCalls = 64): Promise<{ fake: FakeLiteLLM; door: DoorProcess }> {
+async function startPair(agents: DoorAgent[], usageLog?: string, maxConcurrentCalls = 64, listenHost?: string): Promise<{ fake: FakeLiteLLM; door: DoorProcess }> {
     const fake = await startFakeLiteLLM();
-    const door = await spawnDoor({ mainPath: MAIN, settings: renderDoorSettings({ agents, requestTimeoutSeconds: 30, maxBodyBytes: 64 * 1024, maxConcurrentCalls }), masterKey: MASTER_KEY, upstreamPort: fake.port, usageLog });
+    const door = await spawnDoor({ mainPath: MAIN, settings: renderDoorSettings({ agents, requestTimeoutSeconds: 30, maxBodyBytes: 64 * 1024, maxConcurrentCalls }), masterKey: MASTER_KEY, upstreamPort: fake.port, usageLog, listenHost });
     return { fake, door };
 }
 
@@ -38,7 +40,8 @@ async function startPair(agents: DoorAgent[], usageLog?: string, maxConcurrentCa
 async function usageLines(door: DoorProcess, count: number): Promise<any[]> {
     for (let i = 0; i < 200; i++) {
         const text = fs.existsSync(door.usagePath) ? fs.readFileSync(door.usagePath, "utf8") : "";
-        const lines = text.split("\n").filter(Boolean).map((l) => JSON.parse(l));
+        // A line is read only once its newline is there: the door may be mid-append.
+        const lines = text.split("\n").slice(0, -1).filter(Boolean).map((l) => JSON.parse(l));
         if (lines.length >= count) return lines;
         await new Promise((r) => setTimeout(r, 20));
     }
@@ -421,11 +424,71 @@ describe("per-agent limits, enforced before LiteLLM", () => {
         expect((await post(door, "alice")).status).toBe(401);
     });
 
+    test("an agent added while the door runs: its credential works without a restart; the others' open keep-alive connection and call in flight carry on", async () => {
+        const { fake, door } = await start([agent("alice"), agent("bob")]);
+        const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 1 });
+        const sockets = new Set<unknown>();
+        keepAlive.on("free", (socket) => sockets.add(socket));
+        const asAlice = () => send(door.port, "POST", "/v1/chat/completions", { as: "alice", body: chat(), agent: keepAlive });
+        expect((await asAlice()).status).toBe(200);
+        const release = fake.hold();
+        const inFlight = send(door.port, "POST", "/v1/chat/completions", { as: "bob", body: chat() });
+        while (fake.received.length < 2) await new Promise((r) => setTimeout(r, 10));
+
+        fs.writeFileSync(door.settingsPath, renderDoorSettings({ agents: [agent("alice"), agent("bob"), agent("carol")], requestTimeoutSeconds: 30, maxBodyBytes: 64 * 1024 }));
+        // The model list is answered by the door itself, so it passes while LiteLLM holds bob's call.
+        let carol = 0;
+        for (let i = 0; i < 40 && carol !== 200; i++) {
+            await new Promise((r) => setTimeout(r, 100));
+            carol = (await send(door.port, "GET", "/v1/models", { as: "carol" })).status;
+        }
+        expect(carol).toBe(200);
+        release();
+        expect((await inFlight).status).toBe(200);
+        expect((await asAlice()).status).toBe(200);
+        expect((await post(door, "carol")).status).toBe(200);
+        expect(sockets.size).toBe(1);
+        expect(fake.received).toHaveLength(4);
+        keepAlive.destroy();
+    });
+
     test("an invalid settings change is ignored: the door keeps serving with the last good settings", async () => {
         const { door } = await start([agent("alice")]);
         fs.writeFileSync(door.settingsPath, '{"version": 1, "agents": {}}');
         for (let i = 0; i < 40 && !door.stderr().includes("settings-ignored"); i++) await new Promise((r) => setTimeout(r, 100));
         expect(door.stderr()).toContain("settings-ignored");
         expect((await post(door, "alice")).status).toBe(200);
+    });
+});
+
+describe("each credential is bound to its agent's cell", () => {
+    // alice's cell is 127.0.0.2 alone, bob's all of loopback: the client picks its source address.
+    const agents = [agent("alice", {}, MODEL, ["127.0.0.2/32"]), agent("bob")];
+    const post = (door: DoorProcess, as: string | undefined, from: string, token?: string) =>
+        send(door.port, "POST", "/v1/chat/completions", { as, body: chat(), localAddress: from, headers: token ? { authorization: `Bearer ${token}` } : {} });
+    const reply = (r: Answer) => ({ status: r.status, text: r.text, authenticate: r.headers["www-authenticate"], connection: r.headers.connection });
+
+    test.each<[string, string | undefined]>([
+        ["listening on IPv4: peers are plain a.b.c.d", undefined],
+        ["listening dual-stack: peers are ::ffff:a.b.c.d", "::"],
+    ])("%s", async (_what, listenHost) => {
+        const { fake, door } = await startPair(agents, undefined, 64, listenHost);
+        try {
+            expect((await post(door, "alice", "127.0.0.2")).status).toBe(200);
+            expect(fake.received).toHaveLength(1);
+            const bad = await post(door, undefined, "127.0.0.2", `sk-door-${"0".repeat(64)}`);
+            const wrongCell = await post(door, "alice", "127.0.0.3");
+            // The same answer, byte for byte, as for a credential that opens nothing: the caller learns nothing.
+            expect(reply(wrongCell)).toEqual(reply(bad));
+            expect(bad.status).toBe(401);
+            expect(fake.received).toHaveLength(1);
+            expect((await post(door, "bob", "127.0.0.3")).status).toBe(200);
+            // Recorded under the credential's agent with its own reason (refusals are flushed every 2 s).
+            const lines = await usageLines(door, 3);
+            expect(lines.filter((l) => l.refused)).toEqual([expect.objectContaining({ agent: "alice", status: 401, refused: "wrong-cell", count: 1 })]);
+        } finally {
+            await door.stop();
+            await fake.close();
+        }
     });
 });

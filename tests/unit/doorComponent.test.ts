@@ -32,8 +32,8 @@ pulumi.runtime.setMocks({
 }, "secureclaw", "test", false);
 
 const agents = [
-    { name: "main", model: "secureclaw-model", maxOutputTokens: 8192, limits: DEFAULT_DOOR_LIMITS },
-    { name: "helper", model: "secureclaw-model", maxOutputTokens: 4096, limits: { ...DEFAULT_DOOR_LIMITS, concurrentRequests: 1 } },
+    { name: "main", model: "secureclaw-model", maxOutputTokens: 8192, limits: DEFAULT_DOOR_LIMITS, sources: ["10.89.0.0/24"] },
+    { name: "helper", model: "secureclaw-model", maxOutputTokens: 4096, limits: { ...DEFAULT_DOOR_LIMITS, concurrentRequests: 1 }, sources: ["10.89.1.0/24"] },
 ];
 const door = new ModelDoor("door", {
     namePrefix: "secureclaw-test",

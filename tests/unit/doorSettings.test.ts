@@ -1,6 +1,6 @@
 import { DEFAULT_DOOR_LIMITS, DEFAULT_MAX_BODY_BYTES, DoorAgent, DoorSettingsInput, renderDoorSettings } from "../../components/door/doorSettings";
 
-const main: DoorAgent = { name: "main", model: "secureclaw-model", maxOutputTokens: 8192, limits: DEFAULT_DOOR_LIMITS };
+const main: DoorAgent = { name: "main", model: "secureclaw-model", maxOutputTokens: 8192, limits: DEFAULT_DOOR_LIMITS, sources: ["10.89.1.0/24", "10.89.0.0/24", "10.89.1.0/24"] };
 const input: DoorSettingsInput = { agents: [main], requestTimeoutSeconds: 600, maxBodyBytes: DEFAULT_MAX_BODY_BYTES };
 const parsed = JSON.parse(renderDoorSettings(input));
 
@@ -16,6 +16,8 @@ describe("renderDoorSettings", () => {
         ["tokens per minute", (s) => s.agents.main.limits.tokensPerMinute, 1_000_000],
         ["tokens per day", (s) => s.agents.main.limits.tokensPerDay, 50_000_000],
         ["concurrent requests", (s) => s.agents.main.limits.concurrentRequests, 4],
+        ["the agent's cell subnets, sorted, once each", (s) => s.agents.main.sources, ["10.89.0.0/24", "10.89.1.0/24"]],
+        ["nothing else per agent", (s) => Object.keys(s.agents.main), ["model", "maxOutputTokens", "limits", "sources"]],
         ["calls in flight over all agents, default", (s) => s.maxConcurrentCalls, 8],
         ["nothing else at the top", (s) => Object.keys(s), ["version", "maxBodyBytes", "requestTimeoutSeconds", "maxConcurrentCalls", "agents"]],
     ])("%s", (_title, pick, expected) => {
@@ -40,6 +42,10 @@ describe("renderDoorSettings", () => {
         ["an empty model", { agents: [{ ...main, model: "" }] }, /model is empty/],
         ["a zero limit", { agents: [{ ...main, limits: { ...DEFAULT_DOOR_LIMITS, concurrentRequests: 0 } }] }, /concurrentRequests/],
         ["a fractional cap", { agents: [{ ...main, maxOutputTokens: 1.5 }] }, /maxOutputTokens/],
+        ["an agent with no cell", { agents: [{ ...main, sources: [] }] }, /agent main: sources is empty; give the agent's cell subnet, e.g. \["10\.89\.0\.0\/24"\]/],
+        ["a source that is an address, not a subnet", { agents: [{ ...main, sources: ["10.89.0.5"] }] }, /source "10\.89\.0\.5" is not an IPv4 subnet/],
+        ["a source with host bits set", { agents: [{ ...main, sources: ["10.89.0.5/24"] }] }, /source "10\.89\.0\.5\/24" is not an IPv4 subnet with its host bits zero/],
+        ["an IPv6 source", { agents: [{ ...main, sources: ["fd00::/64"] }] }, /source "fd00::\/64"/],
         ["a zero timeout", { requestTimeoutSeconds: 0 }, /requestTimeoutSeconds/],
         ["a negative body cap", { maxBodyBytes: -1 }, /maxBodyBytes/],
         ["no calls in flight", { maxConcurrentCalls: 0 }, /maxConcurrentCalls/],

@@ -27,6 +27,8 @@ export interface SpawnDoorOptions {
     upstreamPort: number;
     /** An existing usage log (JSON lines), as a door restarted over its volume would find it. */
     usageLog?: string;
+    /** Listen address; default 127.0.0.1 ("::" takes IPv4 peers as ::ffff:a.b.c.d, as a dual-stack socket in a container does). */
+    listenHost?: string;
 }
 
 const START_TIMEOUT_MS = 10_000;
@@ -48,7 +50,7 @@ export function spawnDoor(options: SpawnDoorOptions): Promise<DoorProcess> {
         options.mainPath,
         "--settings", settingsPath,
         "--usage", usagePath,
-        "--listen", "127.0.0.1:0",
+        "--listen", `${options.listenHost ?? "127.0.0.1"}:0`,
         "--upstream", `127.0.0.1:${options.upstreamPort}`,
     ], { env: { PATH: process.env.PATH ?? "", DOOR_UPSTREAM_KEY: options.masterKey }, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";

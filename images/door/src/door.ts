@@ -1,6 +1,6 @@
 /**
  * The request pipeline, in the order that keeps refusals cheap and the
- * upstream untouched: route (exact target) → credential → request and
+ * upstream untouched: route (exact target) → credential (from its cell) → request and
  * concurrency limits → body (type, size, policy) → token limits → LiteLLM.
  * Every refusal is answered here; only a request that passed all of it is
  * forwarded, and only then does it cost the upstream anything.
@@ -11,7 +11,7 @@ import { AgentLimiter, isRefusal, type Refusal } from "./limits.ts";
 import { NOT_FOUND, sendError, sendJson, type DoorError } from "./replies.ts";
 import { applyRequestPolicy } from "./requestPolicy.ts";
 import { matchRoute, type Route } from "./routes.ts";
-import type { AgentPolicy, DoorSettings } from "./settings.ts";
+import { fromSources, type AgentPolicy, type DoorSettings } from "./settings.ts";
 import { Upstream, type CallOutcome } from "./upstream.ts";
 import type { UsageLog, UsageRecord } from "./usageLog.ts";
 
@@ -24,6 +24,8 @@ export interface DoorOptions {
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "::ffff:127.0.0.1"]);
+/** One answer for a bad credential and for a good one from the wrong cell: the caller learns nothing. */
+const INVALID_CREDENTIAL: DoorError = { status: 401, type: "authentication_error", code: "invalid_credential", message: "a valid door credential is required (Authorization: Bearer …)" };
 
 export class Door {
     private settings!: DoorSettings;
@@ -90,8 +92,11 @@ export class Door {
         }
         const agentName = this.identities.identify(req.headers.authorization);
         const agent = agentName === undefined ? undefined : this.policies.get(agentName);
-        if (agent === undefined) {
-            return sendError(res, { status: 401, type: "authentication_error", code: "invalid_credential", message: "a valid door credential is required (Authorization: Bearer …)" }, true);
+        if (agent === undefined) return sendError(res, INVALID_CREDENTIAL, true);
+        if (!fromSources(req.socket.remoteAddress, agent.sources)) {
+            // A credential copied out of another cell: answered as a bad one, recorded under its agent.
+            sendError(res, INVALID_CREDENTIAL, true);
+            return this.usage.refuse(agent.name, match.route.path, 401, "wrong-cell");
         }
         if (match.route.kind === "models") return this.listModels(res, agent);
         return this.call(req, res, match.route, agent);

@@ -29,8 +29,8 @@ await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
 const proxyPort = (proxy.address() as AddressInfo).port;
 const relay = await spawnRelay({
     mainPath: join(dirname(fileURLToPath(import.meta.url)), "..", "src", "main.ts"),
-    settings: JSON.stringify({ version: 1, upstream: "https://api.telegram.org", maxFileBytes: 1024, agents: { main: { allowFrom: ["1"], sendsPerMinute: 1000 } } }),
-    botToken: TOKEN, proxyPort, caPem: telegram.caPem,
+    settings: JSON.stringify({ version: 1, upstream: "https://api.telegram.org", maxFileBytes: 1024, agents: { main: { allowFrom: ["1"], sendsPerMinute: 1000, sources: ["127.0.0.0/8"] } } }),
+    botTokens: { main: TOKEN }, proxyPort, caPem: telegram.caPem,
 });
 
 class Tunnel extends HttpsAgent {

@@ -1,8 +1,12 @@
 /**
  * The relay's audit trail: one JSON line per decision in its own volume,
  *
- *   {"time","component":"relay","source":<agent>,"destination":<API host>,
- *    "decision":"allow"|"deny","reason":<kebab-case>,"bytes","method","chat"}
+ *   {"time","component":"relay","source":<agent>,"agent":<agent>|"-",
+ *    "destination":<API host>,"decision":"allow"|"deny","reason":<kebab-case>,
+ *    "bytes","method","chat"}
+ *
+ * `agent` is the agent the credential identified ("-" when none did; a
+ * credential from another cell still names its agent, reason wrong-cell).
  *
  * (the proxy's lines use the same fields; `secureclaw audit` reads both).
  * Size-bounded: past maxBytes the file is rotated (audit.jsonl -> .1 -> .2 ...,
@@ -14,6 +18,8 @@ import { closeSync, existsSync, fstatSync, openSync, renameSync, rmSync, writeSy
 
 export interface AuditLine {
     source: string;
+    /** The agent the credential identified, or "-". */
+    agent: string;
     destination: string;
     decision: "allow" | "deny";
     reason: string;

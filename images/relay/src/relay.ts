@@ -1,7 +1,8 @@
 /**
- * The request pipeline, cheapest refusal first: target shape → credential →
+ * The request pipeline, cheapest refusal first: target shape → credential
+ * (from its agent's cell) →
  * method table → body (size, form) → chat → send rate → Telegram (through the
- * proxy, with the real token) → answer filter (updates, file size). Every
+ * proxy, with that agent's own bot token) → answer filter (updates, file size). Every
  * decision is one audit line; every refusal is Telegram's own error shape
  * `{ok:false,error_code,description}`, so the agent's client reports it.
  */
@@ -11,7 +12,7 @@ import type { AuditLine, AuditLog } from "./audit.ts";
 import { Identities } from "./identity.ts";
 import { JSON_BODY_BYTES, METHODS, type MethodRule } from "./methods.ts";
 import { BadRequest, parseBody, type Params } from "./params.ts";
-import type { AgentPolicy, RelaySettings } from "./settings.ts";
+import { fromSources, type AgentPolicy, type RelaySettings } from "./settings.ts";
 import { filterUpdates, type Update } from "./updates.ts";
 import type { TunnelAgent } from "./upstream.ts";
 
@@ -22,10 +23,13 @@ const ANSWER_BYTES = 16 * 1024 * 1024;
 const DRAIN_BYTES = 64 * 1024 * 1024;
 const UPSTREAM_TIMEOUT_MS = 75_000;
 const MINUTE_MS = 60_000;
+/** One answer for a credential that opens nothing and for a good one from another cell: the caller learns nothing. */
+const BAD_CREDENTIAL = { status: 401, reason: "bad-credential", description: "Unauthorized: not this agent's relay credential" } as const;
 
 export interface RelayOptions {
     settings: RelaySettings;
-    botToken: string;
+    /** Each agent's own bot token, by agent name. */
+    botTokens: ReadonlyMap<string, string>;
     agent: TunnelAgent;
     audit: AuditLog;
 }
@@ -34,11 +38,14 @@ class Refusal extends Error {
     readonly status: number;
     readonly reason: string;
     readonly retryAfter?: number;
-    constructor(status: number, reason: string, description: string, retryAfter?: number) {
+    /** The reason the caller is shown, when it must not learn the audited one. */
+    readonly shownReason: string;
+    constructor(status: number, reason: string, description: string, retryAfter?: number, shownReason = reason) {
         super(description);
         this.status = status;
         this.reason = reason;
         this.retryAfter = retryAfter;
+        this.shownReason = shownReason;
     }
 }
 
@@ -47,24 +54,29 @@ export class Relay {
     private identities!: Identities;
     private policies = new Map<string, AgentPolicy>();
     private readonly sends = new Map<string, number[]>();
-    /** Past updates that were all dropped: the offset the next getUpdates starts at, so Telegram forgets them. */
-    private skipTo = 0;
-    private readonly botToken: string;
+    /** Per agent (its bot): past updates that were all dropped, the offset its next getUpdates starts at, so Telegram forgets them. */
+    private readonly skipTo = new Map<string, number>();
+    private botTokens!: ReadonlyMap<string, string>;
     private readonly agent: TunnelAgent;
     private readonly audit: AuditLog;
 
     constructor(options: RelayOptions) {
-        this.botToken = options.botToken;
         this.agent = options.agent;
         this.audit = options.audit;
-        this.apply(options.settings);
+        this.apply(options.settings, options.botTokens);
     }
 
-    /** Takes new settings in place (an agent added, a limit changed). */
-    apply(settings: RelaySettings): void {
+    /**
+     * Takes new settings and tokens in place (an agent added, a limit
+     * changed); `botTokens` holds one for each agent, each its own bot (main.ts
+     * checks). An agent that stays keeps its send window and update offset.
+     */
+    apply(settings: RelaySettings, botTokens: ReadonlyMap<string, string>): void {
         this.settings = settings;
-        this.identities = new Identities(this.botToken, settings.agents.map((a) => a.name));
+        this.botTokens = botTokens;
+        this.identities = new Identities(botTokens);
         this.policies = new Map(settings.agents.map((a) => [a.name, a]));
+        for (const map of [this.sends, this.skipTo]) for (const name of map.keys()) if (!this.policies.has(name)) map.delete(name);
     }
 
     createServer(): Server {
@@ -79,7 +91,7 @@ export class Relay {
         }
         const bot = BOT_TARGET.exec(target);
         const file = bot ? null : FILE_TARGET.exec(target);
-        const line: AuditLine = { source: "unknown", destination: this.settings.upstream.hostname, decision: "deny", reason: "", bytes: 0, method: bot?.[2] ?? (file ? "file" : "unknown") };
+        const line: AuditLine = { source: "unknown", agent: "-", destination: this.settings.upstream.hostname, decision: "deny", reason: "", bytes: 0, method: bot?.[2] ?? (file ? "file" : "unknown") };
         // The line is written before the answer leaves, so whoever saw the answer finds the line.
         let logged = false;
         const log = () => {
@@ -89,10 +101,15 @@ export class Relay {
         try {
             if (!bot && !file) throw new Refusal(404, "unknown-target", "Not Found: the relay serves /bot<token>/<method> and /file/bot<token>/<path> only, without a query");
             const agent = this.identities.identify((bot ?? file)![1]);
-            if (agent === undefined) throw new Refusal(401, "bad-credential", "Unauthorized: not this agent's relay credential");
+            if (agent === undefined) throw new Refusal(BAD_CREDENTIAL.status, BAD_CREDENTIAL.reason, BAD_CREDENTIAL.description);
             line.source = agent;
+            line.agent = agent;
             const policy = this.policies.get(agent)!;
-            if (file) await this.download(file[2], req, res, line, log);
+            if (!fromSources(req.socket.remoteAddress, policy.sources)) {
+                // A credential copied out of another cell: audited as such, answered as a bad one.
+                throw new Refusal(BAD_CREDENTIAL.status, "wrong-cell", BAD_CREDENTIAL.description, undefined, BAD_CREDENTIAL.reason);
+            }
+            if (file) await this.download(file[2], policy, req, res, line, log);
             else await this.call(bot![2], policy, req, res, line, log);
         } catch (e) {
             const refusal = e instanceof Refusal ? e : new Refusal(502, "upstream-unreachable", `Bad Gateway: the relay could not reach Telegram (${(e as Error).message})`);
@@ -103,7 +120,7 @@ export class Relay {
                 send(res, refusal.status, {
                     ok: false,
                     error_code: refusal.status,
-                    description: `${refusal.message} [secureclaw relay: ${refusal.reason}]`,
+                    description: `${refusal.message} [secureclaw relay: ${refusal.shownReason}]`,
                     ...(refusal.retryAfter !== undefined ? { parameters: { retry_after: refusal.retryAfter } } : {}),
                 }, req.readableEnded ? {} : { connection: "close" });
             } else res.destroy();
@@ -138,12 +155,13 @@ export class Relay {
         }
         if (rule.kind === "updates") {
             const offset = Number(parsed.params.offset ?? 0);
-            if (offset >= 0 && offset < this.skipTo) {
-                parsed = { ...parsed, params: { ...parsed.params, offset: this.skipTo } };
+            const skipTo = this.skipTo.get(policy.name) ?? 0;
+            if (offset >= 0 && offset < skipTo) {
+                parsed = { ...parsed, params: { ...parsed.params, offset: skipTo } };
                 parsed.body = Buffer.from(JSON.stringify(parsed.params));
             }
         }
-        const answer = await this.upstream(`/bot${this.botToken}/${method}`, "POST", parsed.body, parsed.contentType);
+        const answer = await this.upstream(`/bot${this.tokenOf(policy)}/${method}`, "POST", parsed.body, parsed.contentType);
         let body = answer.body;
         if (rule.kind === "updates" && answer.status === 200) body = this.filter(answer.body, policy, line);
         if (rule.kind === "file" && answer.status === 200) this.checkFileSize(answer.body);
@@ -159,8 +177,8 @@ export class Relay {
         const answer = JSON.parse(body.toString("utf8")) as { ok: boolean; result?: Update[] };
         if (!answer.ok || !Array.isArray(answer.result)) return body;
         const { kept, dropped } = filterUpdates(answer.result, policy.allowFrom);
-        for (const d of dropped) this.audit.write({ source: line.source, destination: line.destination, decision: "deny", reason: "update-from-stranger", bytes: 0, method: "getUpdates", chat: d.chat });
-        if (dropped.length > 0 && kept.length === 0) this.skipTo = Math.max(this.skipTo, ...dropped.map((d) => d.update_id + 1));
+        for (const d of dropped) this.audit.write({ source: line.source, agent: line.agent, destination: line.destination, decision: "deny", reason: "update-from-stranger", bytes: 0, method: "getUpdates", chat: d.chat });
+        if (dropped.length > 0 && kept.length === 0) this.skipTo.set(policy.name, Math.max(this.skipTo.get(policy.name) ?? 0, ...dropped.map((d) => d.update_id + 1)));
         return Buffer.from(JSON.stringify({ ...answer, result: kept }));
     }
 
@@ -171,9 +189,9 @@ export class Relay {
         }
     }
 
-    private async download(path: string, req: IncomingMessage, res: ServerResponse, line: AuditLine, log: () => void): Promise<void> {
+    private async download(path: string, policy: AgentPolicy, req: IncomingMessage, res: ServerResponse, line: AuditLine, log: () => void): Promise<void> {
         if (req.method !== "GET") throw new Refusal(405, "http-method-not-allowed", "Method Not Allowed: GET");
-        const upstream = await this.open(`/file/bot${this.botToken}/${path}`, "GET", undefined, undefined);
+        const upstream = await this.open(`/file/bot${this.tokenOf(policy)}/${path}`, "GET", undefined, undefined);
         const length = Number(upstream.headers["content-length"] ?? NaN);
         if (!(length <= this.settings.maxFileBytes)) {
             upstream.destroy();
@@ -189,6 +207,11 @@ export class Relay {
         line.reason = "forwarded";
         log();
         res.end();
+    }
+
+    /** The agent's own bot token: its calls go to its bot and no other. */
+    private tokenOf(policy: AgentPolicy): string {
+        return this.botTokens.get(policy.name)!;
     }
 
     /** Sliding 60 s window of writes per agent. */
