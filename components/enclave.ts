@@ -53,7 +53,7 @@ export class SecureClawEnclave extends pulumi.ComponentResource {
 
         const proxy = new EgressProxy(`${name}-egress-proxy`, {
             namePrefix, repoRoot,
-            allowlist: config.egress.allowlist,
+            cells: [{ agent: DOOR.defaultAgent, subnet: config.network.enclaveSubnet, allowlist: config.egress.allowlist }],
             pinnedHosts: config.egress.pinnedHosts,
             enclaveNetwork: networks.enclave.name,
             egressNetwork: networks.egress.name,
