@@ -10,9 +10,15 @@
  * with no network and the volume mounted read-only; it works whether the
  * components are running or not. Needs the docker CLI on the machine that
  * runs the stack.
+ *
+ * Every printed line has an `agent` field after `source`: the agent whose
+ * cell (network) the proxy saw the request come from, the agent the relay
+ * served, or "-" (no agent: the relay's own tunnels, a refused unknown
+ * source). --agent <name> keeps that agent's lines only.
  */
 import { execFileSync } from "child_process";
 import { filterAuditTrail, formatAuditLines, readAuditTrail, type AuditFilter } from "../components/audit/auditTrail";
+import { AGENT_NAME } from "../components/egress/cells";
 import { AUDIT, DOOR, ROLE_LABEL, STACK_LABEL } from "../policy/contract/contract";
 import { parseSince } from "./usage";
 
@@ -73,6 +79,9 @@ export function parseAuditArgs(argv: string[]): AuditArgs {
         else if (argv[i] === "--agent" && value !== undefined && !value.startsWith("-")) (args.agentName = value), i++;
         else throw new Error(`${USAGE}\nunexpected argument ${JSON.stringify(argv[i])}`);
     }
+    if (args.agentName !== undefined && !AGENT_NAME.test(args.agentName)) {
+        throw new Error(`--agent ${JSON.stringify(args.agentName)}: an agent name is lowercase letters, digits and dashes, starting with a letter, e.g. --agent alice`);
+    }
     return args;
 }
 
@@ -86,7 +95,7 @@ function main(argv: string[]): void {
     const image = readerImage(prefix);
     const texts = volumes.flatMap((v) => readVolume(image, v.volume));
     const { entries, unreadableLines } = readAuditTrail(texts);
-    // A single-agent stack has one agent, named like the door names it.
+    // Proxy lines from before cells name no agent; they were the default agent's, known by its address.
     if (args.agentName !== undefined) args.filter.agent = { name: args.agentName, addresses: args.agentName === DOOR.defaultAgent ? agentAddresses(prefix) : [] };
     process.stdout.write(formatAuditLines(filterAuditTrail(entries, args.filter)));
     console.error(`scripts/audit.ts: ${entries.length} decisions read from ${volumes.map((v) => `${v.volume} (${v.component})`).join(", ")}${unreadableLines > 0 ? `; ${unreadableLines} unreadable lines skipped` : ""}`);

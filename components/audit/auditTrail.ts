@@ -3,6 +3,12 @@
  * egress (the proxy, the Telegram relay; see AUDIT in policy/contract),
  * merged by time and filtered. Pure: scripts/audit.ts reads the files out of
  * the stack's labelled volumes and prints formatAuditLines(...).
+ *
+ * Which agent a line is about: the proxy's lines carry `agent`, the cell
+ * (network) the request came from, or "-" when it came from none (the relay,
+ * or a refused unknown source); the relay's lines name the agent in `source`.
+ * Proxy lines written before cells existed have neither; --agent matches them
+ * by the agent's address.
  */
 
 /** One decision. Components may add fields (the relay: its method and chat); these are the ones every line has. */
@@ -14,6 +20,8 @@ export interface AuditEntry {
     decision: "allow" | "deny" | string;
     reason: string;
     bytes: number;
+    /** The proxy's: the agent whose cell the request came from, "-" for none. */
+    agent?: string;
     [field: string]: unknown;
 }
 
@@ -22,7 +30,7 @@ export interface AuditFilter {
     denied?: boolean;
     /** Only lines at or after this moment. */
     since?: Date;
-    /** Only lines from these source addresses (an agent's), or naming this agent. */
+    /** Only lines naming this agent (see agentOf), or, for lines that name none, from these source addresses (the agent's). */
     agent?: { name: string; addresses: string[] };
 }
 
@@ -62,14 +70,28 @@ export function readAuditTrail(texts: string[]): AuditRead {
     return { entries, unreadableLines };
 }
 
+/** The agent a line is about: the proxy's `agent` ("-" = none), the relay's `source`; undefined for a line that names none (an older proxy line). */
+export function agentOf(entry: AuditEntry): string | undefined {
+    if (typeof entry.agent === "string") return entry.agent;
+    return entry.component === "relay" ? entry.source : undefined;
+}
+
 export function filterAuditTrail(entries: AuditEntry[], filter: AuditFilter): AuditEntry[] {
+    const ofAgent = (e: AuditEntry, agent: { name: string; addresses: string[] }) => {
+        const named = agentOf(e);
+        return named !== undefined ? named === agent.name : agent.addresses.includes(e.source);
+    };
     return entries.filter((e) =>
         (!filter.denied || e.decision === "deny") &&
         (!filter.since || Date.parse(e.time) >= filter.since.getTime()) &&
-        (!filter.agent || e.agent === filter.agent.name || filter.agent.addresses.includes(e.source)));
+        (!filter.agent || ofAgent(e, filter.agent)));
 }
 
-/** One JSON object a line, as the components wrote them. */
+/** One JSON object a line, as the components wrote them, each with an `agent` column after `source` ("-" when the line names none). */
 export function formatAuditLines(entries: AuditEntry[]): string {
-    return entries.map((e) => `${JSON.stringify(e)}\n`).join("");
+    return entries.map((e) => {
+        const { time, component, source, ...rest } = e;
+        // `agent` goes right after `source` (a proxy line's own `agent` in rest keeps that place and value).
+        return `${JSON.stringify({ time, component, source, agent: agentOf(e) ?? "-", ...rest })}\n`;
+    }).join("");
 }

@@ -9,18 +9,22 @@ import { healthcheck } from "../shared/healthcheck";
 import { buildRepoImage } from "../shared/images";
 import { labels } from "../shared/labels";
 import { startUnderPidsLimit, STARTED_UNDER_PIDS_LIMIT } from "../shared/startUnderPidsLimit";
-import { renderAllowlistFile, renderHostsFile, renderSquidConf } from "./squidConf";
+import { allowlistFileName, renderAllowlistFile, renderHostsFile, renderSquidConf, type EgressCell } from "./squidConf";
 
 export interface EgressProxyArgs {
     /** Prefix of Docker object names, `secureclaw-<stack>`. */
     namePrefix: string;
     /** Directory holding the repo's images/ folder. */
     repoRoot: string;
-    /** Normalised allowlist; empty means no egress at all. */
-    allowlist: string[];
+    /**
+     * One cell per agent (at least one): its name, its network's subnet (the
+     * proxy must be attached to that network; it does not join it here) and its
+     * allowlist, applied to requests from that subnet only.
+     */
+    cells: EgressCell[];
     /** Allowlisted names pinned to an address instead of DNS. */
     pinnedHosts: Record<string, string>;
-    /** Enclave network (the agent's side). */
+    /** Enclave network (the agent's side; the proxy's alias lives here). */
     enclaveNetwork: pulumi.Input<string>;
     /** Egress network (the outside side). */
     egressNetwork: pulumi.Input<string>;
@@ -35,8 +39,11 @@ const LIMITS = { memoryMb: 256, cpus: 1, pids: 256, maxConnectionsPerClient: 64 
  * Squid, the agent's only route out: CONNECT to port 443 of allowlisted names,
  * spliced only when the tunnel's TLS SNI is the CONNECT name (see squidConf.ts).
  *
- * squid.conf, the allowlist and the pinned hosts live in a volume (see ConfigVolume), not in
- * the container's inputs: changing the allowlist replaces only its writer,
+ * Each agent's requests come from its own cell network, and get its own
+ * allowlist (see cells.ts). squid.conf, one allowlist file per agent and the
+ * pinned hosts live in a volume (see ConfigVolume), not in the container's
+ * inputs: changing an allowlist replaces only its writer, adding an agent adds
+ * a writer and rewrites squid.conf,
  * and the proxy's entrypoint sees the new files and reloads in place (SIGHUP),
  * so the proxy, the agent and the gateway keep running.
  */
@@ -60,8 +67,9 @@ export class EgressProxy extends pulumi.ComponentResource {
             role: "egress-config",
             writerImage: image,
             files: [
-                { path: "squid.conf", content: renderSquidConf({ pinnedHosts: args.pinnedHosts, maxConnectionsPerClient: LIMITS.maxConnectionsPerClient, relay: args.relay && { sourceSubnet: args.relay.sourceSubnet, destination: args.relay.destination } }) },
-                { path: "allowlist.txt", content: renderAllowlistFile(args.allowlist) },
+                { path: "squid.conf", content: renderSquidConf({ cells: args.cells, pinnedHosts: args.pinnedHosts, maxConnectionsPerClient: LIMITS.maxConnectionsPerClient, relay: args.relay && { sourceSubnet: args.relay.sourceSubnet, destination: args.relay.destination } }) },
+                // One file (and writer) per agent: an agent's allowlist edit touches its file alone.
+                ...args.cells.map((c) => ({ path: allowlistFileName(c.agent), content: renderAllowlistFile(c.allowlist) })),
                 { path: "hosts", content: renderHostsFile(args.pinnedHosts) },
             ],
         }, { parent: this });

@@ -1,4 +1,7 @@
 import { AUDIT, PROXY } from "../../policy/contract/contract";
+import { allowlistFileName, cellAcl, sortedCells, type EgressCell } from "./cells";
+
+export { allowlistFileName, type EgressCell } from "./cells";
 
 /**
  * Renders the egress proxy's configuration. Pure.
@@ -7,10 +10,13 @@ import { AUDIT, PROXY } from "../../policy/contract/contract";
  *
  *  A. The agent's port (PROXY.port) decides on the CONNECT request. The rule
  *     order is the security design:
+ *      0. name the cell the source address is in (the `agent` of the audit
+ *         line), and refuse a source in no cell (and not the relay's);
  *      1. refuse the cache manager, anything that is not CONNECT (plain HTTP
  *         could carry data in its URL to any host the proxy can name), IP
  *         literals, and ports other than 443;
- *      2. refuse names not on the allowlist, matched with `dstdomain -n` so an
+ *      2. refuse names not on the allowlist of the source's cell (agent A's
+ *         names are not agent B's), matched with `dstdomain -n` so an
  *         IP literal is never reverse-resolved into an allowlisted name. This
  *         runs before any rule that looks at destination addresses, so a
  *         refused name is never looked up in DNS (Squid bug 5241: address
@@ -45,6 +51,8 @@ import { AUDIT, PROXY } from "../../policy/contract/contract";
  */
 
 export interface SquidConfInput {
+    /** One cell per agent: its name and network (its allowlist is a file of its own, see allowlistFileName). */
+    cells: Array<Pick<EgressCell, "agent" | "subnet">>;
     /** Allowlisted names pinned to an address (already checked to be on the allowlist). */
     pinnedHosts: Record<string, string>;
     /** Most simultaneous connections one client may hold. */
@@ -62,6 +70,7 @@ const SPECIAL_DESTINATIONS = [
 
 /** Why a line of the audit trail says what it says (the `reason` field). */
 export const REASONS = {
+    unknownSource: "unknown-source",
     cacheManager: "cache-manager",
     notConnect: "not-connect",
     ipLiteral: "ip-literal",
@@ -91,6 +100,9 @@ export interface AccessRule {
 export function accessRules(input: SquidConfInput): AccessRule[] {
     const pinned = Object.keys(input.pinnedHosts).length > 0;
     return [
+        // First, so every line names its agent: evaluating cell_source names it. It
+        // refuses only on the agent's port (see cell_source; relay_source is an agent-port source).
+        { action: "deny", acls: ["!cell_source", ...(input.relay ? ["!relay_source"] : [])], reason: REASONS.unknownSource },
         { action: "deny", acls: ["manager"], reason: REASONS.cacheManager },
         { action: "deny", acls: ["!CONNECT"], reason: REASONS.notConnect },
         { action: "deny", acls: ["ip_literal"], reason: REASONS.ipLiteral },
@@ -102,14 +114,14 @@ export function accessRules(input: SquidConfInput): AccessRule[] {
                   // there; X-Forwarded-For does not reach `src`), so they were decided already.
                   { action: "deny" as const, acls: ["agent_port", "relay_source", "!relay_destination"], reason: REASONS.relayOnlyTelegram },
                   { action: "deny" as const, acls: ["agent_port", "relay_destination", "!relay_source"], reason: REASONS.telegramOnlyByRelay },
-                  { action: "deny" as const, acls: ["!allowlist", "!relay_destination"], reason: REASONS.notAllowlisted },
+                  { action: "deny" as const, acls: ["!cell_allowlist", "!relay_destination"], reason: REASONS.notAllowlisted },
               ]
-            : [{ action: "deny" as const, acls: ["!allowlist"], reason: REASONS.notAllowlisted }]),
+            : [{ action: "deny" as const, acls: ["!cell_allowlist"], reason: REASONS.notAllowlisted }]),
         // maxconn counts direct connections: on the SNI port every one comes from the agent's port.
         { action: "deny", acls: ["agent_port", "per_client_connections"], reason: REASONS.tooManyConnections },
         ...(pinned ? [{ action: "allow" as const, acls: ["pinned"], reason: REASONS.pinned }] : []),
         { action: "deny", acls: ["special_destination"], reason: REASONS.privateDestination },
-        { action: "allow", acls: ["allowlist"], reason: REASONS.allowlisted },
+        { action: "allow", acls: ["cell_allowlist"], reason: REASONS.allowlisted },
         ...(input.relay ? [{ action: "allow" as const, acls: ["relay_destination"], reason: REASONS.relay }] : []),
         { action: "deny", acls: ["all"], reason: REASONS.denied },
     ];
@@ -137,6 +149,7 @@ export const AUDIT_LOGFORMAT = [
     `{"time":"%{%Y-%m-%dT%H:%M:%S}tg.%03tuZ"`,
     `"component":"proxy"`,
     `"source":"%>a"`,
+    `"agent":"%"{agent}note"`,
     `"destination":"%">rd:%>rP"`,
     `"decision":"%"{decision}note"`,
     `"reason":"%"{reason}note"`,
@@ -149,6 +162,51 @@ const TLS_CERT = `${PROXY.tlsDir}/cert.pem`;
 const TLS_KEY = `${PROXY.tlsDir}/key.pem`;
 /** A name only the entrypoint's warm-up request uses (see the forwarding section). */
 export const WARMUP_NAME = "sni-port-warmup.invalid";
+
+/**
+ * The header the agent's port adds to the CONNECT it forwards to the SNI port,
+ * naming the source's cell ("-" for the relay). Squid's own copy only: the
+ * client's is removed (request_header_access), so an agent can't pass as
+ * another. On the SNI port `src` is loopback, so this is how it knows the cell.
+ */
+export const AGENT_HEADER = "X-SecureClaw-Agent";
+
+/**
+ * One group of ACLs per cell, sorted by agent. All-of and any-of stop at the
+ * first ACL that decides, so a cell's `name` (annotate_transaction) runs only
+ * when the request is that cell's.
+ *
+ *  - cell_source: on the agent's port, the source is in a cell's subnet (and
+ *    the agent is named); on the SNI port always true, naming the cell the
+ *    agent's port put in AGENT_HEADER (so the SNI port's cuts name the agent).
+ *  - cell_allowlist: on the agent's port, the destination is on the source's
+ *    own cell's list. On the SNI port, on any cell's list: the agent's port
+ *    decided per cell already, and Squid re-checks a spliced tunnel there as
+ *    a new request from loopback with no headers, so no cell can be told.
+ */
+function cellLines(cells: SquidConfInput["cells"]): string[] {
+    const sorted = sortedCells(cells);
+    const each = (what: string) => sorted.map((c) => cellAcl(c.agent, what)).join(" ");
+    return [
+        "# The cells: an agent is known by its network's subnet, and reaches only its own allowlist.",
+        ...sorted.flatMap(({ agent, subnet }) => {
+            const acl = (what: string) => cellAcl(agent, what);
+            return [
+                `acl ${acl("subnet")} src ${subnet}`,
+                `acl ${acl("header")} req_header ${AGENT_HEADER} ^${agent}$`,
+                `acl ${acl("name")} annotate_transaction agent=${agent}`,
+                `acl ${acl("allowlist")} dstdomain -n "${PROXY.configDir}/${allowlistFileName(agent)}"`,
+                `acl ${acl("member")} all-of agent_port ${acl("subnet")} ${acl("name")}`,
+                `acl ${acl("forwarded")} all-of sni_port ${acl("header")} ${acl("name")}`,
+                `acl ${acl("allows")} all-of agent_port ${acl("subnet")} ${acl("allowlist")}`,
+            ];
+        }),
+        `acl cell_source any-of ${each("member")} ${each("forwarded")} sni_port`,
+        `acl any_cell_allowlist any-of ${each("allowlist")}`,
+        "acl sni_port_allowlist all-of sni_port any_cell_allowlist",
+        `acl cell_allowlist any-of ${each("allows")} sni_port_allowlist`,
+    ];
+}
 
 export function renderSquidConf(input: SquidConfInput): string {
     const pinnedNames = Object.keys(input.pinnedHosts).sort();
@@ -172,7 +230,7 @@ export function renderSquidConf(input: SquidConfInput): string {
         "acl tls_port port 443",
         "# IPv4 literals, and anything with a colon (IPv6), without a lookup.",
         "acl ip_literal dstdom_regex -n ^[0-9.]+$ :",
-        `acl allowlist dstdomain -n "${PROXY.configDir}/allowlist.txt"`,
+        ...cellLines(input.cells),
         ...(pinnedNames.length > 0 ? [`acl pinned dstdomain -n ${pinnedNames.join(" ")}`] : []),
         `acl special_destination dst ${SPECIAL_DESTINATIONS.join(" ")}`,
         `acl per_client_connections maxconn ${input.maxConnectionsPerClient}`,
@@ -194,6 +252,8 @@ export function renderSquidConf(input: SquidConfInput): string {
         "cache_peer_access sni_check deny all",
         "never_direct allow agent_port",
         "forwarded_for on",
+        `request_header_access ${AGENT_HEADER} deny all`,
+        `request_header_add ${AGENT_HEADER} "%{agent}note" agent_port`,
         "follow_x_forwarded_for allow sni_port localhost",
         "follow_x_forwarded_for deny all",
         "",
@@ -249,7 +309,7 @@ export function renderHostsFile(pinnedHosts: Record<string, string>): string {
     return ["# pinned names (secureclaw:egress.pinnedHosts)", ...names.map((name) => `${pinnedHosts[name]} ${name}`), ""].join("\n");
 }
 
-/** The allowlist file the `allowlist` ACL reads: one entry a line; empty means no egress. */
+/** One cell's allowlist file (allowlistFileName), read by its `cell_<agent>_allowlist` ACL: one entry a line; empty means no egress. */
 export function renderAllowlistFile(allowlist: string[]): string {
     return allowlist.length === 0
         ? "# empty: the agent may reach nothing outside\n"

@@ -106,7 +106,27 @@ describe("egress-allowlist-strict: uploads", () => {
         expect(await violationsOf(egressAllowlistStrict, r)).toEqual([expect.stringContaining('".com" in /etc/squid/x/allowlist.txt is a top-level-domain suffix')]);
     });
 
+    test.each<[string, string]>([
+        ["another agent's file", "alice"],
+        ["an agent with a dash", "team-a"],
+    ])("%s (allowlist-<agent>.txt) is checked the same way, naming that agent's key", async (_title, agent) => {
+        const file = `/config/allowlist-${agent}.txt`;
+        const r = mutated("egress-config-writer", (i) => (i.uploads = [{ file, content: "pypi.org\n*\n" }]));
+        expect(await violationsOf(egressAllowlistStrict, r)).toEqual([
+            `egress allowlist entry "*" in ${file} ${problemOf("*")}: remove it from uploads[0].content (secureclaw:agents.${agent}.egress.allowlist) and ${FIX}`,
+        ]);
+    });
+
+    test("each agent's file is checked: one bad entry in the second agent's file is found beside a good first", async () => {
+        const r = mutated("egress-config-writer", (i) => (i.uploads = [{ file: "/config/allowlist.txt", content: "pypi.org\n" }, { file: "/config/allowlist-bob.txt", content: "api.telegram.org\n" }]));
+        expect(await violationsOf(egressAllowlistStrict, r)).toEqual([
+            `egress allowlist entry "api.telegram.org" in /config/allowlist-bob.txt ${relayOnlyProblem("api.telegram.org")}: remove it from uploads[1].content (secureclaw:agents.bob.egress.allowlist)`,
+        ]);
+    });
+
     test("other files are not allowlists", async () => {
-        expect(await violationsOf(egressAllowlistStrict, withAllowlist("*\n", "/config/allowlist.txt.bak"))).toEqual([]);
+        for (const file of ["/config/allowlist.txt.bak", "/config/allowlist-alice.txt.bak", "/config/my-allowlist.txt", "/config/allowlist-.txt.bak"]) {
+            expect(await violationsOf(egressAllowlistStrict, withAllowlist("*\n", file))).toEqual([]);
+        }
     });
 });

@@ -17,6 +17,8 @@ export interface AuditLine {
     time: string;
     component: string;
     source: string;
+    /** The agent whose cell the request came from; "-" for none. */
+    agent: string;
     destination: string;
     decision: string;
     reason: string;

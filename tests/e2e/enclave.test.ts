@@ -15,7 +15,7 @@ import * as path from "path";
 import { doorCredential } from "../../components/door/credentials";
 import { agentProcessLimits } from "../../components/agent/agentProcessLimits";
 import { MODEL_PRESETS } from "../../config/presets";
-import { LINK } from "../../policy/contract/contract";
+import { DOOR as DOOR_CONTRACT, LINK } from "../../policy/contract/contract";
 import { REPO_ROOT } from "../support/program";
 import { controls, forkBomb, memoryPeakMb, probeAttacks } from "./attackSet";
 import { AGENT_KEY, askGateway, askGatewayMany, burst, chatBody, gatewayAnswers, header, liteLLMRequests, REFUSED_ROUTES, revealing, sseData, standinRequests, tag } from "./gateway";
@@ -554,7 +554,7 @@ suite("SecureClaw enclave on a real Docker engine", () => {
             expect(r).toMatchObject({ proxy_status: "HTTP/1.1 200 Connection established", handshake: true, status: "HTTP/1.1 200 OK" });
             expect(JSON.parse(r.body).result.is_bot).toBe(true);
             const line = await auditLine(`${TLS_STANDIN}:443`, "pinned", since);
-            expect(line).toMatchObject({ component: "proxy", decision: "allow", source: agentAddress(), method: "CONNECT" });
+            expect(line).toMatchObject({ component: "proxy", decision: "allow", source: agentAddress(), agent: DOOR_CONTRACT.defaultAgent, method: "CONNECT" });
             expect(line.bytes).toBeGreaterThan(1000);
         });
 
@@ -571,7 +571,8 @@ suite("SecureClaw enclave on a real Docker engine", () => {
             tally.record(`tunnel with ${title}`, cut, r);
             expect(cut).toBe(true);
             const line = await auditLine(`${TLS_STANDIN}:443`, reason, since);
-            expect(line).toMatchObject({ component: "proxy", decision: "deny", source: agentAddress() });
+            // The SNI port's cut names the agent too (its cell rides in the agent port's header).
+            expect(line).toMatchObject({ component: "proxy", decision: "deny", source: agentAddress(), agent: DOOR_CONTRACT.defaultAgent });
             refusalsToFind.push({ attack: `a tunnel with ${title}`, destination: `${TLS_STANDIN}:443`, reason });
         });
 
@@ -580,7 +581,7 @@ suite("SecureClaw enclave on a real Docker engine", () => {
             const lines = proxyAudit(PROXY);
             const source = agentAddress();
             const missing = refusalsToFind.filter((e) => !lines.some((l) =>
-                l.decision === "deny" && l.reason === e.reason && l.destination === e.destination && l.source === source && l.method === (e.method ?? "CONNECT")));
+                l.decision === "deny" && l.reason === e.reason && l.destination === e.destination && l.source === source && l.agent === DOOR_CONTRACT.defaultAgent && l.method === (e.method ?? "CONNECT")));
             for (const e of refusalsToFind) tally.record(`audit line for ${e.attack}: deny ${e.reason}`, !missing.includes(e), e.destination);
             expect(missing).toEqual([]);
             // Every line is a whole JSON record with the fields the relay writes too.
@@ -592,7 +593,7 @@ suite("SecureClaw enclave on a real Docker engine", () => {
             expect(r.code).toBe(0);
             const printed = r.stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l));
             expect(printed.length).toBeGreaterThan(0);
-            expect(printed.every((l) => l.decision === "deny" && l.source === agentAddress())).toBe(true);
+            expect(printed.every((l) => l.decision === "deny" && l.source === agentAddress() && l.agent === DOOR_CONTRACT.defaultAgent)).toBe(true);
             expect(printed.map((l) => l.reason)).toEqual(expect.arrayContaining(["not-allowlisted", "ip-literal", "sni-mismatch", "sni-missing", "not-tls"]));
             const times = printed.map((l) => Date.parse(l.time));
             expect(times).toEqual([...times].sort((a, b) => a - b));

@@ -43,6 +43,32 @@ describe("filterAuditTrail", () => {
         expect(reasons(filterAuditTrail(entries, filter))).toEqual(expected);
     });
 
+    // scripts/audit.ts passes addresses for the default agent only (the one agent before cells).
+    test.each<[string, string, string[], string[]]>([
+        ["a proxy line names its cell's agent; the relay's names it in source", "alice", [], ["cell alice", "relay alice"]],
+        ["bob's lines", "bob", [], ["cell bob"]],
+        ["a line naming an agent or '-' (no cell) is not matched by address; a line from before cells is", "main", ["10.201.0.5"], ["before cells"]],
+    ])("--agent with cells: %s", (_title, name, addresses, expected) => {
+        const withCells = readAuditTrail([[
+            line("2026-12-03T11:00:01.000Z", "allow", "cell alice", { source: "10.89.5.3", agent: "alice" }),
+            line("2026-12-03T11:00:02.000Z", "deny", "cell bob", { source: "10.201.0.5", agent: "bob" }),
+            line("2026-12-03T11:00:03.000Z", "deny", "unknown-source", { source: "10.201.0.5", agent: "-" }),
+            line("2026-12-03T11:00:04.000Z", "deny", "relay alice", { component: "relay", source: "alice" }),
+            line("2026-12-03T11:00:05.000Z", "deny", "before cells"),
+        ].join("\n")]).entries;
+        expect(reasons(filterAuditTrail(withCells, { agent: { name, addresses } }))).toEqual(expected);
+    });
+
+    test("every printed line has an agent column right after source: the proxy's own, the relay's source, or '-'", () => {
+        const printed = formatAuditLines(readAuditTrail([[
+            line("2026-12-03T11:00:01.000Z", "allow", "allowlisted", { agent: "alice" }),
+            line("2026-12-03T11:00:02.000Z", "deny", "dropped", { component: "relay", source: "bob", chat: "1" }),
+            line("2026-12-03T11:00:03.000Z", "deny", "not-allowlisted"),
+        ].join("\n")]).entries).trim().split("\n").map((l) => JSON.parse(l));
+        expect(printed.map((p) => p.agent)).toEqual(["alice", "bob", "-"]);
+        for (const p of printed) expect(Object.keys(p).slice(0, 4)).toEqual(["time", "component", "source", "agent"]);
+    });
+
     test("prints one JSON object a line", () => {
         const out = formatAuditLines(entries.slice(0, 2));
         expect(out.split("\n")).toHaveLength(3);
@@ -57,6 +83,11 @@ describe("parseAuditArgs", () => {
         [["dev", "--agent", "main", "--denied"], { stack: "dev", filter: { denied: true }, agentName: "main" }],
     ])("%j", (argv, expected) => {
         expect(parseAuditArgs(argv)).toEqual(expected);
+    });
+
+    test("--agent takes an agent name", () => {
+        expect(parseAuditArgs(["dev", "--agent", "team-a"]).agentName).toBe("team-a");
+        expect(() => parseAuditArgs(["dev", "--agent", "Alice"])).toThrow(/--agent "Alice": an agent name is lowercase/);
     });
 
     test("--since takes the usage command's grammar", () => {

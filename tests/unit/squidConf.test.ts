@@ -1,55 +1,62 @@
-import { AUDIT_LOGFORMAT, renderAllowlistFile, renderHostsFile, renderSquidConf } from "../../components/egress/squidConf";
+import { AUDIT_LOGFORMAT, renderAllowlistFile, renderHostsFile, renderSquidConf, type EgressCell, type SquidConfInput } from "../../components/egress/squidConf";
+import { allowlistFileName } from "../../components/egress/cells";
+import { decide, type SquidRequest } from "../support/squidAccess";
 
 const linesStarting = (conf: string, prefix: string) => conf.split("\n").filter((l) => l.startsWith(prefix));
 const accessRules = (conf: string) => linesStarting(conf, "http_access ");
 
+const MAIN = [{ agent: "main", subnet: "10.89.0.0/24" }];
+
 describe("renderSquidConf", () => {
-    const plain = renderSquidConf({ pinnedHosts: {}, maxConnectionsPerClient: 64 });
-    const pinned = renderSquidConf({ pinnedHosts: { "api.telegram.org": "10.89.1.50", "a.example.com": "10.89.1.51" }, maxConnectionsPerClient: 64 });
-    const relay = renderSquidConf({ pinnedHosts: { "api.telegram.org": "10.89.1.50" }, maxConnectionsPerClient: 64, relay: { sourceSubnet: "10.89.4.0/24", destination: "api.telegram.org" } });
+    const plain = renderSquidConf({ cells: MAIN, pinnedHosts: {}, maxConnectionsPerClient: 64 });
+    const pinned = renderSquidConf({ cells: MAIN, pinnedHosts: { "api.telegram.org": "10.89.1.50", "a.example.com": "10.89.1.51" }, maxConnectionsPerClient: 64 });
+    const relay = renderSquidConf({ cells: MAIN, pinnedHosts: { "api.telegram.org": "10.89.1.50" }, maxConnectionsPerClient: 64, relay: { sourceSubnet: "10.89.4.0/24", destination: "api.telegram.org" } });
 
     test.each<[string, string, string[]]>([
         ["without pinned names", plain, [
             "http_access allow agent_port localhost warmup",
             "http_access deny sni_port warmup",
+            "http_access deny !cell_source mark_deny_unknown_source",
             "http_access deny manager mark_deny_cache_manager",
             "http_access deny !CONNECT mark_deny_not_connect",
             "http_access deny ip_literal mark_deny_ip_literal",
             "http_access deny !tls_port mark_deny_not_port_443",
-            "http_access deny !allowlist mark_deny_not_allowlisted",
+            "http_access deny !cell_allowlist mark_deny_not_allowlisted",
             "http_access deny agent_port per_client_connections mark_deny_too_many_connections",
             "http_access deny special_destination mark_deny_private_destination",
-            "http_access allow allowlist mark_allow_allowlisted",
+            "http_access allow cell_allowlist mark_allow_allowlisted",
             "http_access deny all mark_deny_denied",
         ]],
         ["with pinned names (allowed after the allowlist check, before the private-address check)", pinned, [
             "http_access allow agent_port localhost warmup",
             "http_access deny sni_port warmup",
+            "http_access deny !cell_source mark_deny_unknown_source",
             "http_access deny manager mark_deny_cache_manager",
             "http_access deny !CONNECT mark_deny_not_connect",
             "http_access deny ip_literal mark_deny_ip_literal",
             "http_access deny !tls_port mark_deny_not_port_443",
-            "http_access deny !allowlist mark_deny_not_allowlisted",
+            "http_access deny !cell_allowlist mark_deny_not_allowlisted",
             "http_access deny agent_port per_client_connections mark_deny_too_many_connections",
             "http_access allow pinned mark_allow_pinned",
             "http_access deny special_destination mark_deny_private_destination",
-            "http_access allow allowlist mark_allow_allowlisted",
+            "http_access allow cell_allowlist mark_allow_allowlisted",
             "http_access deny all mark_deny_denied",
         ]],
         ["with the Telegram relay (its network reaches the API host and nothing else; nobody else reaches that host)", relay, [
             "http_access allow agent_port localhost warmup",
             "http_access deny sni_port warmup",
+            "http_access deny !cell_source !relay_source mark_deny_unknown_source",
             "http_access deny manager mark_deny_cache_manager",
             "http_access deny !CONNECT mark_deny_not_connect",
             "http_access deny ip_literal mark_deny_ip_literal",
             "http_access deny !tls_port mark_deny_not_port_443",
             "http_access deny agent_port relay_source !relay_destination mark_deny_relay_reaches_only_telegram",
             "http_access deny agent_port relay_destination !relay_source mark_deny_telegram_only_through_relay",
-            "http_access deny !allowlist !relay_destination mark_deny_not_allowlisted",
+            "http_access deny !cell_allowlist !relay_destination mark_deny_not_allowlisted",
             "http_access deny agent_port per_client_connections mark_deny_too_many_connections",
             "http_access allow pinned mark_allow_pinned",
             "http_access deny special_destination mark_deny_private_destination",
-            "http_access allow allowlist mark_allow_allowlisted",
+            "http_access allow cell_allowlist mark_allow_allowlisted",
             "http_access allow relay_destination mark_allow_relay",
             "http_access deny all mark_deny_denied",
         ]],
@@ -58,6 +65,7 @@ describe("renderSquidConf", () => {
     });
 
     test.each<[string, string]>([
+        ["mark_deny_unknown_source", "decision=deny reason=unknown-source"],
         ["mark_deny_cache_manager", "decision=deny reason=cache-manager"],
         ["mark_deny_not_connect", "decision=deny reason=not-connect"],
         ["mark_deny_ip_literal", "decision=deny reason=ip-literal"],
@@ -98,7 +106,8 @@ describe("renderSquidConf", () => {
         ["allowed tunnels from the agent's port go only to the SNI port", /^cache_peer 127\.0\.0\.1 parent 3129 0 no-query no-digest no-netdb-exchange name=sni_check$/m],
         ["the agent's port never connects out itself", /^never_direct allow agent_port$/m],
         ["the SNI port takes the client's address only from the agent's port (loopback)", /^follow_x_forwarded_for allow sni_port localhost\nfollow_x_forwarded_for deny all$/m],
-        ["the allowlist never reverse-resolves IP literals (-n) and is read from the volume", /^acl allowlist dstdomain -n "\/etc\/squid\/secureclaw\/allowlist\.txt"$/m],
+        ["an agent's allowlist never reverse-resolves IP literals (-n) and is read from its own file in the volume (the default agent's keeps the single-agent name)", /^acl cell_main_allowlist dstdomain -n "\/etc\/squid\/secureclaw\/allowlist\.txt"$/m],
+        ["the agent's port adds the source's cell to the CONNECT it forwards, and never passes a client's own", /^request_header_access X-SecureClaw-Agent deny all\nrequest_header_add X-SecureClaw-Agent "%\{agent\}note" agent_port$/m],
         ["IP literals are recognised without a lookup", /^acl ip_literal dstdom_regex -n \^\[0-9\.\]\+\$ :$/m],
         ["only port 443 is a TLS port", /^acl tls_port port 443$/m],
         ["loopback, private, CGNAT and link-local (metadata) destinations are special", /^acl special_destination dst .*127\.0\.0\.0\/8.*169\.254\.0\.0\/16.*172\.16\.0\.0\/12.*192\.168\.0\.0\/16/m],
@@ -140,13 +149,14 @@ describe("renderSquidConf", () => {
         const sample = AUDIT_LOGFORMAT
             .replace("%{%Y-%m-%dT%H:%M:%S}tg.%03tu", "2026-12-03T13:26:25.917")
             .replace("%>a", "10.201.0.5")
+            .replace('%"{agent}note', "alice")
             .replace('%">rd:%>rP', "api.telegram.org:443")
             .replace('%"{decision}note', "deny")
             .replace('%"{reason}note', "sni-mismatch")
             .replace("%st", "156")
             .replace('%"rm', "CONNECT");
         expect(JSON.parse(sample)).toEqual({
-            time: "2026-12-03T13:26:25.917Z", component: "proxy", source: "10.201.0.5", destination: "api.telegram.org:443",
+            time: "2026-12-03T13:26:25.917Z", component: "proxy", source: "10.201.0.5", agent: "alice", destination: "api.telegram.org:443",
             decision: "deny", reason: "sni-mismatch", bytes: 156, method: "CONNECT",
         });
     });
@@ -168,5 +178,100 @@ describe("renderHostsFile", () => {
         [{ "b.example.com": "10.0.0.2", "a.example.com": "10.0.0.1" }, "# pinned names (secureclaw:egress.pinnedHosts)\n10.0.0.1 a.example.com\n10.0.0.2 b.example.com\n"],
     ])("%j", (pinned, expected) => {
         expect(renderHostsFile(pinned)).toBe(expected);
+    });
+});
+
+describe("cells: each agent's allowlist applies to requests from its own network", () => {
+    const cells: EgressCell[] = [
+        { agent: "bob", subnet: "10.89.6.0/24", allowlist: ["b.example.org", ".shared.example"] },
+        { agent: "alice", subnet: "10.89.5.0/24", allowlist: ["a.example.org", ".shared.example"] },
+        { agent: "empty", subnet: "10.89.7.0/24", allowlist: [] },
+    ];
+    const input: SquidConfInput = { cells, pinnedHosts: { "a.example.org": "10.89.1.50" }, maxConnectionsPerClient: 64, relay: { sourceSubnet: "10.89.4.0/24", destination: "api.telegram.org" } };
+    const conf = renderSquidConf(input);
+    const files = Object.fromEntries(cells.map((c) => [`/etc/squid/secureclaw/${allowlistFileName(c.agent)}`, renderAllowlistFile(c.allowlist)]));
+    const agentPort = (src: string, host: string, headers?: Record<string, string>): SquidRequest => ({ port: "agent", src, host, headers });
+    // What the SNI port sees: the agent port's CONNECT (its header), or Squid's re-check of a spliced tunnel (no header).
+    const sniPort = (host: string, agent?: string): SquidRequest => ({ port: "sni", src: "127.0.0.1", host, headers: agent ? { "X-SecureClaw-Agent": agent } : {} });
+
+    test.each<[string, SquidRequest, string, string, string]>([
+        ["alice reaches her own name", agentPort("10.89.5.9", "b.shared.example"), "allow", "allowlisted", "alice"],
+        ["alice reaches her pinned name", agentPort("10.89.5.9", "a.example.org"), "allow", "pinned", "alice"],
+        ["alice's name from bob's network is refused", agentPort("10.89.6.9", "a.example.org"), "deny", "not-allowlisted", "bob"],
+        ["bob's name from alice's network is refused", agentPort("10.89.5.9", "b.example.org"), "deny", "not-allowlisted", "alice"],
+        ["a name on both lists: bob reaches it too", agentPort("10.89.6.9", "x.shared.example"), "allow", "allowlisted", "bob"],
+        ["a cell with an empty allowlist reaches nothing, not even a shared name", agentPort("10.89.7.9", "x.shared.example"), "deny", "not-allowlisted", "empty"],
+        ["a cell with an empty allowlist reaches no pinned name", agentPort("10.89.7.9", "a.example.org"), "deny", "not-allowlisted", "empty"],
+        ["a source in no cell is refused first, even for an allowlisted name", agentPort("10.89.9.9", "a.example.org"), "deny", "unknown-source", ""],
+        ["the enclave's other networks are no cell", agentPort("10.89.1.3", "x.shared.example"), "deny", "unknown-source", ""],
+        ["a cell's own refusals name it (not port 443)", { ...agentPort("10.89.5.9", "a.example.org"), dstPort: 80 }, "deny", "not-port-443", "alice"],
+        ["the relay still reaches its host, naming no agent", agentPort("10.89.4.2", "api.telegram.org"), "allow", "relay", ""],
+        ["the relay reaches no cell's name", agentPort("10.89.4.2", "b.example.org"), "deny", "relay-reaches-only-telegram", ""],
+        ["a client's own agent header changes nothing on the agent's port", agentPort("10.89.6.9", "a.example.org", { "X-SecureClaw-Agent": "alice" }), "deny", "not-allowlisted", "bob"],
+        ["SNI port: the forwarded CONNECT names its cell from the header", sniPort("b.example.org", "bob"), "allow", "allowlisted", "bob"],
+        ["SNI port: Squid's header-less re-check of a spliced tunnel passes on any cell's list", sniPort("b.example.org"), "allow", "allowlisted", ""],
+        ["SNI port: a name on no cell's list is refused", sniPort("c.example.org", "bob"), "deny", "not-allowlisted", "bob"],
+        ["SNI port: the relay's tunnel (header '-') passes", sniPort("api.telegram.org", "-"), "allow", "relay", ""],
+    ])("%s", (_title, request, action, reason, agent) => {
+        const { action: got, notes } = decide(conf, request, files);
+        expect({ action: got, reason: notes.reason, agent: notes.agent ?? "" }).toEqual({ action, reason, agent });
+    });
+
+    test("the audit line names the agent from the transaction's `agent` note", () => {
+        expect(AUDIT_LOGFORMAT).toContain(`"agent":"%"{agent}note"`);
+        expect(conf).toMatch(/^acl cell_alice_name annotate_transaction agent=alice$/m);
+    });
+
+    test("each cell reads its own allowlist file, and is known by its own subnet", () => {
+        for (const { agent, subnet } of cells) {
+            expect(conf).toContain(`acl cell_${agent}_subnet src ${subnet}\n`);
+            expect(conf).toContain(`acl cell_${agent}_allowlist dstdomain -n "/etc/squid/secureclaw/allowlist-${agent}.txt"\n`);
+        }
+    });
+
+    test("deterministic: the cells' order in the input does not change a byte; cells are rendered sorted by agent", () => {
+        expect(renderSquidConf({ ...input, cells: [...cells].reverse() })).toBe(conf);
+        expect(linesStarting(conf, "acl cell_source ")).toEqual(["acl cell_source any-of cell_alice_member cell_bob_member cell_empty_member cell_alice_forwarded cell_bob_forwarded cell_empty_forwarded sni_port"]);
+    });
+
+    test("an agent's allowlist is not in squid.conf (an edit touches only that agent's file)", () => {
+        const edited = cells.map((c) => (c.agent === "bob" ? { ...c, allowlist: ["other.example"] } : c));
+        expect(renderSquidConf({ ...input, cells: edited })).toBe(conf);
+    });
+
+    test("a dash in an agent name maps to an underscore in its ACLs", () => {
+        expect(renderSquidConf({ ...input, cells: [{ agent: "team-a", subnet: "10.89.8.0/24" }] })).toMatch(/^acl cell_team_a_subnet src 10\.89\.8\.0\/24$/m);
+    });
+
+    test.each<[string, SquidConfInput["cells"], RegExp]>([
+        ["no cell", [], /at least one cell/],
+        ["a bad agent name", [{ agent: "Alice", subnet: "10.89.5.0/24" }], /agent name "Alice" must be lowercase/],
+        ["a name over 32 characters", [{ agent: `a${"b".repeat(32)}`, subnet: "10.89.5.0/24" }], /at most 32 characters/],
+        ["a subnet that is not IPv4 CIDR", [{ agent: "alice", subnet: "10.89.5.0" }], /subnet "10\.89\.5\.0" must be an IPv4 CIDR/],
+        ["a squid.conf injection in a subnet", [{ agent: "alice", subnet: "10.89.5.0/24\nhttp_access allow all" }], /must be an IPv4 CIDR/],
+        ["two cells with one name", [{ agent: "alice", subnet: "10.89.5.0/24" }, { agent: "alice", subnet: "10.89.6.0/24" }], /share the agent "alice"/],
+        ["two cells on one subnet", [{ agent: "alice", subnet: "10.89.5.0/24" }, { agent: "bob", subnet: "10.89.5.0/24" }], /share the subnet "10\.89\.5\.0\/24"/],
+    ])("refuses %s", (_title, badCells, message) => {
+        expect(() => renderSquidConf({ ...input, cells: badCells })).toThrow(message);
+    });
+});
+
+describe("the single-agent stack under the model", () => {
+    const conf = renderSquidConf({ cells: MAIN, pinnedHosts: {}, maxConnectionsPerClient: 64 });
+    const files = { "/etc/squid/secureclaw/allowlist.txt": renderAllowlistFile(["pypi.org"]) };
+    test.each<[string, SquidRequest, string, string]>([
+        ["its allowlisted name", { port: "agent", src: "10.89.0.5", host: "pypi.org" }, "allow", "allowlisted"],
+        ["an allowlisted name resolving to a private address (rebinding)", { port: "agent", src: "10.89.0.5", host: "pypi.org", dstAddress: "10.0.0.1" }, "deny", "private-destination"],
+        ["an IP literal", { port: "agent", src: "10.89.0.5", host: "1.2.3.4" }, "deny", "ip-literal"],
+        ["not a CONNECT", { port: "agent", src: "10.89.0.5", host: "pypi.org", method: "GET" }, "deny", "not-connect"],
+    ])("%s", (_title, request, action, reason) => {
+        const d = decide(conf, request, files);
+        expect([d.action, d.notes.reason, d.notes.agent]).toEqual([action, reason, "main"]);
+    });
+});
+
+describe("allowlistFileName", () => {
+    test.each([["main", "allowlist.txt"], ["alice", "allowlist-alice.txt"], ["team-a", "allowlist-team-a.txt"]])("%s -> %s", (agent, file) => {
+        expect(allowlistFileName(agent)).toBe(file);
     });
 });
