@@ -24,8 +24,6 @@ export interface AuditLine {
     reason: string;
     bytes: number;
     method: string;
-    /** The agent whose cell the source is in ("-" when none). */
-    agent: string;
 }
 
 /** Every audit line the proxy has written (rotated files first), parsed. */
