@@ -1,7 +1,7 @@
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { dockerName, PROXY, RELAY } from "../../policy/contract/contract";
+import { dockerName, DOOR, PROXY, RELAY } from "../../policy/contract/contract";
 import { dockerCpus } from "../shared/canonical";
 import { ConfigVolume } from "../shared/configVolume";
 import { HARDENED } from "../shared/hardening";
@@ -160,7 +160,8 @@ export class TelegramRelay extends pulumi.ComponentResource {
                 group: String(RELAY.uid),
             }],
             labels: labels(args.namePrefix, "config-writer"),
-        }, { parent: this }));
+            // The single-agent stack's one writer had no agent in its name: the same resource, moved.
+        }, { parent: this, aliases: agent.name === DOOR.defaultAgent ? [{ name: `${name}-secret-writer` }] : [] }));
         return { volumeName: volume.name, writers };
     }
 }

@@ -24,6 +24,8 @@ export interface DeclaredResource {
     isSecretInput(key: string): boolean;
     /** The resource's URN as the engine would name it (type and name chain of its parents). */
     urn?: string;
+    /** URNs it answers to besides (its `aliases` that rename it in place). */
+    aliasUrns: string[];
 }
 
 export interface ProgramRun {
@@ -177,6 +179,7 @@ async function execute(stack: string, options: RunOptions): Promise<{ error: unk
     const optsByName = new Map<string, DeclaredResource["opts"]>();
     const typeChains = new Map<unknown, string>();
     const urnByName = new Map<string, string>();
+    const aliasesByName = new Map<string, string[]>();
     let exported: Record<string, unknown> = {};
     let failure: unknown;
     let running: Promise<unknown> = Promise.resolve();
@@ -207,6 +210,7 @@ async function execute(stack: string, options: RunOptions): Promise<{ error: unk
                     inputsWithoutSecrets: redactSecrets(args.inputs) as Record<string, any>,
                     opts: { dependsOn: [] },
                     isSecretInput: (key) => isSecretValue(args.inputs[key]),
+                    aliasUrns: [],
                 });
                 return { id: `${args.name}-id`, state: mockState(args.type, args.name, inputs) };
             },
@@ -224,6 +228,8 @@ async function execute(stack: string, options: RunOptions): Promise<{ error: unk
                 const chain = parentChain ? `${parentChain}$${args.type}` : args.type;
                 typeChains.set(args.resource, chain);
                 urnByName.set(`${args.type}::${args.name}`, `urn:pulumi:${stack}::secureclaw::${chain}::${args.name}`);
+                const renamed = ((args.opts as any).aliases ?? []).filter((a: any) => typeof a === "object" && typeof a.name === "string" && a.parent === undefined);
+                aliasesByName.set(`${args.type}::${args.name}`, renamed.map((a: any) => `urn:pulumi:${stack}::secureclaw::${chain}::${a.name}`));
                 return undefined;
             });
             // A program error (a ConfigError, say) is the run's result, not a
@@ -255,6 +261,7 @@ async function execute(stack: string, options: RunOptions): Promise<{ error: unk
     for (const resource of declared) {
         resource.opts = optsByName.get(`${resource.type}::${resource.name}`) ?? { dependsOn: [] };
         resource.urn = urnByName.get(`${resource.type}::${resource.name}`);
+        resource.aliasUrns = aliasesByName.get(`${resource.type}::${resource.name}`) ?? [];
     }
     const roleOf = (r: DeclaredResource) =>
         (r.inputs.labels as { label: string; value: string }[] | undefined)?.find((l) => l.label === "secureclaw.role")?.value;
