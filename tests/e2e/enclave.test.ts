@@ -22,6 +22,7 @@ import { AGENT_KEY, askGateway, askGatewayMany, burst, chatBody, gatewayAnswers,
 import { AUDIT_VOLUME_BOUND_BYTES, auditLinesFor, OTHER_CERT_NAME, proxyAudit, refusalsToFind, TLS_STANDIN } from "./egressAudit";
 import { destroy, leftovers, RealizeResult } from "./harness";
 import { E2E_AGENT_BOT_TOKENS, E2E_SECRETS, GPU_HOST_2_IP, GPU_HOST_IP, Materials, PREFIX, STACK, STANDINS, TELEGRAM_IP, buildStandinImages, cleanE2E, destroyHooks, materials, realizeE2E, stackFile, teardownE2E, telegramRequests, twoGpuHosts } from "./setup";
+import { httpFromNamespaceOf, refusalShape } from "./cellBinding";
 import { addressOn, authorizedKeys, LINK_CONTAINER, streamStalls, tryLinkKey, vllmClients } from "./modelLink";
 import { AGENT_RELAY_TOKEN, botCall, callFrom, OWNER, RELAY_CONTAINER, RELAY_ROOT, relayAudit, scanAgentForSecrets, STRANGER } from "./relay";
 import { botRequestsTo, callGreet, DONE_TEXT, GREET_REQUEST, modelRecords, plainText, readHello, SEED_HELLO, seedHello, storyDiagnostics, STORY_STEPS } from "./story";
@@ -900,6 +901,40 @@ Promise.all([tcp, name]).then(([t, n]) => console.log(JSON.stringify({ tcp: t, l
             }
         }, 10 * MINUTE);
     });
+    // ---- cell binding ----
+    describe("credentials are bound to the agent's cell", () => {
+        const image = () => docker("inspect", "-f", "{{.Config.Image}}", AGENT);
+
+        test("the door: the agent's credential from the gateway network (LiteLLM's namespace) gets the bad-credential 401, recorded as wrong-cell", async () => {
+            const url = `http://${addressOn(DOOR, "gateway")}:4000/v1/models`;
+            const control = await probe(AGENT, "http", ["GET", "http://model-gateway:4000/v1/models", AGENT_KEY]);
+            expect(control.code).toBe(200);
+            const wrongCell = await httpFromNamespaceOf(image(), LITELLM, "GET", url, doorCredential(E2E_SECRETS.gatewayMasterKey, DOOR_AGENT));
+            const bad = await httpFromNamespaceOf(image(), LITELLM, "GET", url, `sk-door-${"0".repeat(64)}`);
+            expect(wrongCell.code).toBe(401);
+            expect(refusalShape(wrongCell)).toEqual(refusalShape(bad));
+            const usage = await waitFor("the door's wrong-cell usage line", async () => {
+                const lines = docker("exec", DOOR, "cat", "/var/lib/secureclaw-door/usage.jsonl").split("\n").filter(Boolean).map((l) => JSON.parse(l));
+                return lines.find((l) => l.refused === "wrong-cell");
+            }, 15_000);
+            expect(usage).toMatchObject({ agent: DOOR_AGENT, status: 401, route: "/v1/models" });
+        }, 2 * MINUTE);
+
+        test("the relay: the agent's credential from the relay network (the proxy's namespace) gets the bad-credential 401, audited as wrong-cell", async () => {
+            const root = `http://${addressOn(RELAY_CONTAINER, "relay")}:8081`;
+            expect((await botCall(AGENT, "getMe")).status).toBe(200);
+            const wrongCell = await httpFromNamespaceOf(image(), PROXY, "POST", `${root}/bot${AGENT_RELAY_TOKEN}/getMe`, "");
+            const bad = await httpFromNamespaceOf(image(), PROXY, "POST", `${root}/bot123456:relay-0000/getMe`, "");
+            expect(wrongCell.code).toBe(401);
+            expect(refusalShape(wrongCell)).toEqual(refusalShape(bad));
+            const lines = (await relayAudit()).slice(-2) as unknown as Array<Record<string, unknown>>;
+            expect(lines).toEqual([
+                expect.objectContaining({ agent: DOOR_AGENT, decision: "deny", reason: "wrong-cell" }),
+                expect.objectContaining({ agent: "-", decision: "deny", reason: "bad-credential" }),
+            ]);
+        }, 2 * MINUTE);
+    });
+    // ---- end cell binding ----
     // ---- user story ----
     describe("the user story: the owner asks over Telegram, Aider edits the file, the owner gets the reply", () => {
         const owner: string = stackFile().telegram.allowFrom[0];
