@@ -1209,7 +1209,9 @@ Promise.all([tcp, name]).then(([t, n]) => console.log(JSON.stringify({ tcp: t, l
         const CAROL = agentContainer("carol");
         /** The shared sidecars' config writers: replaced when an agent comes or goes, since their files name every agent. */
         const SIDECAR_WRITER = new RegExp(`^${PREFIX}-(egress-config|door-config|relay-config|relay-secret)-`);
-        const CAROL_ENTRY = { subnet: "10.201.9.0/24", egress: { allowlist: ["relay.e2e.test"] }, telegram: { allowFrom: ["444000444"] } };
+        const CAROL_OWNER = "444000444";
+        // A small send rate, so the suite can go over it cheaply on the live relay.
+        const CAROL_ENTRY = { subnet: "10.201.9.0/24", egress: { allowlist: ["relay.e2e.test"] }, telegram: { allowFrom: [CAROL_OWNER], sendsPerMinute: 3 } };
 
         /** Runs `change` while main and bob each hold a tunnel open through the proxy; returns the tunnels and how long `change` took. */
         async function withTunnelsHeld<T>(change: () => Promise<T>): Promise<{ result: T; ms: number; tunnels: Array<{ box: string; held: Awaited<ReturnType<typeof holdTunnel>["done"]> }> }> {
@@ -1253,6 +1255,16 @@ Promise.all([tcp, name]).then(([t, n]) => console.log(JSON.stringify({ tcp: t, l
             expect((await askGateway(CAROL, { method: "POST", target: "/v1/chat/completions", key: credentialsOf("bob").door, body: chatBody("carol as bob") })).code).toBe(401);
             expect((await probe(CAROL, "tcp", [addressOn(BOB, cellOf("bob")), "18789", "2"])).connected).toBe(false);
             expect((await botCall(CAROL, "getMe", {}, credentialsOf("carol").relay)).body.result?.id).toBe(345678);
+
+            // The relay's send rate, per agent (telegram.sendsPerMinute 3 for carol): the 4th send in a minute is refused and never sent.
+            const marker = tag("carol-rate");
+            const sends = [];
+            for (let i = 0; i < 4; i++) sends.push(await botCall(CAROL, "sendMessage", { chat_id: CAROL_OWNER, text: `${marker} ${i}` }, credentialsOf("carol").relay));
+            const sent = (await standinBotRequests()).filter((r) => r.method === "sendMessage" && r.text?.startsWith(marker));
+            tally.record("[relay] a 4th send in a minute past sendsPerMinute 3", sends[3].status === 429 && sent.length === 3, { statuses: sends.map((r) => r.status), atTelegram: sent.length });
+            expect(sends.map((r) => r.status)).toEqual([200, 200, 200, 429]);
+            expect(sent.map((r) => r.token)).toEqual([E2E_AGENT_BOT_TOKENS.carol, E2E_AGENT_BOT_TOKENS.carol, E2E_AGENT_BOT_TOKENS.carol]);
+            expect((await relayAudit()).some((l) => l.agent === "carol" && l.reason === "send-rate-limit")).toBe(true);
         }, 6 * MINUTE);
 
         test("removing the agent deletes its cell and box and nothing else; the others' open tunnels survive", async () => {
