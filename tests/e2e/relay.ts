@@ -91,10 +91,11 @@ export interface SecretFinding {
  * over 64 MiB skipped), for each secret value and its base64 forms (three
  * alignments, so a value inside a longer base64 blob is found too).
  */
-export async function scanAgentForSecrets(agent: string, secrets: Record<string, string>): Promise<{ findings: SecretFinding[]; files: number; bytes: number }> {
+export async function scanAgentForSecrets(agent: string, secrets: Record<string, string>, roots: string[] = ["/"]): Promise<{ findings: SecretFinding[]; files: number; bytes: number }> {
     const script = `
 import base64, json, os, sys
 secrets = json.load(sys.stdin)
+roots = sys.argv[1:]
 def forms(value):
     raw = value.encode()
     out = {"plain": raw}
@@ -116,7 +117,7 @@ for pid in os.listdir("/proc"):
                 check("/proc/%s/environ" % pid, f.read())
         except OSError:
             pass
-for root, dirs, names in os.walk("/"):
+for root, dirs, names in (entry for top in roots for entry in os.walk(top)):
     if root == "/":
         dirs[:] = [d for d in dirs if d not in ("proc", "sys", "dev")]
     for name in names:
@@ -133,7 +134,7 @@ for root, dirs, names in os.walk("/"):
         check(path, data)
 print(json.dumps({"findings": findings, "files": files, "bytes": total}))
 `;
-    const r = await sh("docker", ["exec", "-i", agent, "python3", "-c", script], JSON.stringify(secrets), 10 * 60_000);
+    const r = await sh("docker", ["exec", "-i", agent, "python3", "-c", script, ...roots], JSON.stringify(secrets), 10 * 60_000);
     const line = r.stdout.trim().split("\n").pop() ?? "";
     try {
         return JSON.parse(line);
