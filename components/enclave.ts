@@ -4,10 +4,11 @@ import type { AgentSpec } from "../config/agents";
 import { StackConfig, telegramApiHost } from "../config/schema";
 import { DOOR, GATEWAY } from "../policy/contract/contract";
 import { placeAgents } from "./cell/placeAgents";
+import { DoorAgent } from "./door/doorSettings";
 import { ModelDoor } from "./door/modelDoor";
 import { EgressProxy } from "./egress/egressProxy";
 import { ModelGateway } from "./gateway/modelGateway";
-import { TelegramRelay } from "./relay/telegramRelay";
+import { RelayAgentArgs, TelegramRelay } from "./relay/telegramRelay";
 import { Networks } from "./network/networks";
 import { placeVllm } from "./vllm/placeVllm";
 
@@ -86,10 +87,7 @@ export class SecureClawEnclave extends pulumi.ComponentResource {
         // One credential and one set of limits per agent, each good only from the agent's own cell.
         const door = new ModelDoor(`${name}-model-door`, {
             namePrefix, repoRoot,
-            agents: config.agents.map((a) => {
-                const { requestsPerMinute, tokensPerMinute, tokensPerDay, concurrentRequests } = a.agent;
-                return { name: a.name, model: GATEWAY.modelAlias, maxOutputTokens: config.model.maxOutputTokens, sources: [a.subnet], limits: { requestsPerMinute, tokensPerMinute, tokensPerDay, concurrentRequests } };
-            }),
+            agents: doorAgents(config),
             masterKey: secrets.gatewayMasterKey,
             requestTimeoutSeconds: config.gateway.requestTimeoutSeconds,
             maxConcurrentCalls: config.gateway.maxParallelRequests,
@@ -100,13 +98,7 @@ export class SecureClawEnclave extends pulumi.ComponentResource {
         // The bot tokens stay here; each agent gets a relay credential that is worthless anywhere else, and from any other cell.
         const relay = telegram?.enabled ? new TelegramRelay(`${name}-telegram-relay`, {
             namePrefix, repoRoot,
-            agents: telegramAgents.map((a) => ({
-                name: a.name,
-                allowFrom: a.telegram.enabled ? a.telegram.allowFrom : [],
-                sendsPerMinute: a.telegram.enabled ? a.telegram.sendsPerMinute : 1,
-                sources: [a.subnet],
-                botToken: botTokenOf(a, secrets),
-            })),
+            agents: telegramAgents.map((a) => relayAgent(a, secrets)),
             upstream: telegram.apiRoot ?? `https://${relayHost}`,
             maxFileBytes: telegram.maxFileBytes,
             extraCaCertificates: config.agent.extraCaCertificates,
@@ -142,11 +134,19 @@ export class SecureClawEnclave extends pulumi.ComponentResource {
     }
 }
 
-/** An agent's bot token: its own, or the stack's; the validator has already refused an agent on Telegram without one. */
-function botTokenOf(agent: AgentSpec, secrets: Secrets): pulumi.Input<string> {
+/** Each agent at the door: the one model alias, its own limits, and its cell as the only source of its credential. */
+function doorAgents(config: StackConfig): DoorAgent[] {
+    return config.agents.map((a) => {
+        const { requestsPerMinute, tokensPerMinute, tokensPerDay, concurrentRequests } = a.agent;
+        return { name: a.name, model: GATEWAY.modelAlias, maxOutputTokens: config.model.maxOutputTokens, sources: [a.subnet], limits: { requestsPerMinute, tokensPerMinute, tokensPerDay, concurrentRequests } };
+    });
+}
+
+/** An agent on Telegram at the relay: its bot token (its own, or the stack's), its owners, its rate, its cell. */
+function relayAgent(agent: AgentSpec, secrets: Secrets): RelayAgentArgs {
     const token = agent.botToken === "own" ? secrets.agentBotTokens?.[agent.name] : secrets.telegramBotToken;
-    if (token === undefined) throw new Error(`agent ${agent.name} has Telegram on but no bot token (the config validator should have said so)`);
-    return token;
+    if (token === undefined || !agent.telegram.enabled) throw new Error(`agent ${agent.name} has Telegram on but no bot token (the config validator should have said so)`);
+    return { name: agent.name, allowFrom: agent.telegram.allowFrom, sendsPerMinute: agent.telegram.sendsPerMinute, sources: [agent.subnet], botToken: token };
 }
 
 /** The secrets every stack needs; the validator has already refused a stack without them. */
