@@ -800,9 +800,13 @@ suite("SecureClaw enclave on a real Docker engine", () => {
                 const methods = new Set(lines.map((l) => l.method));
                 return methods.has("getMe") && methods.has("getUpdates") ? methods : undefined;
             }, 2 * MINUTE, 2000);
-            // Each agent's OpenClaw polls with its own bot's token: main's and bob's.
-            const tokens = new Set((await standinBotRequests()).filter((r) => r.method === "getUpdates").map((r) => r.token));
-            expect([...tokens].sort()).toEqual([E2E_SECRETS.telegramBotToken, E2E_AGENT_BOT_TOKENS.bob].sort());
+            // Each agent's OpenClaw polls with its own bot's token: main's and bob's, and no other.
+            const both = [E2E_SECRETS.telegramBotToken, E2E_AGENT_BOT_TOKENS.bob].sort();
+            const tokens = await waitFor("both agents' getUpdates at the stand-in", async () => {
+                const polled = [...new Set((await standinBotRequests()).filter((r) => r.method === "getUpdates").map((r) => r.token))].sort();
+                return polled.length >= both.length ? polled : undefined;
+            }, 2 * MINUTE, 2000);
+            expect(tokens).toEqual(both);
             tally.notes.push(`OpenClaw's calls through the relay: ${[...seen].sort().join(", ")}`);
         });
 
