@@ -162,13 +162,8 @@ function resolveOne(namePrefix: string, name: string, raw: unknown, stack: Stack
         problems.push({ key: fullKey(`agents.${name}.model`), problem: `is ${shown(e.model)}, which this stack does not serve (it serves ${shown(stack.model.servedName)}, set by model.size or model.servedName)`, example: exampleFor(`agents.${name}.model`, { value: stack.model.servedName }) });
     }
     if (!agent.success || !telegram.success) return undefined;
-    if (agent.data.tokensPerMinute <= stack.model.maxOutputTokens) {
-        problems.push({ key: fullKey(`agents.${name}.agent.tokensPerMinute`), problem: `is ${agent.data.tokensPerMinute} but one answer may take model.maxOutputTokens (${stack.model.maxOutputTokens}) tokens: every request would be refused`, example: exampleFor(`agents.${name}.agent.tokensPerMinute`, { value: String(stack.model.maxOutputTokens * 10) }) });
-    }
     const tg = telegram.data;
-    if (tg.enabled && !RELAY_ONLY_HOSTS.includes(telegramApiHost(tg)) && allowlistCovers(allowlist, telegramApiHost(tg))) {
-        problems.push({ key: fullKey(`agents.${name}.egress.allowlist`), problem: relayOnlyProblem(telegramApiHost(tg)), example: exampleFor(`agents.${name}.telegram.enabled`, { value: "true" }) });
-    }
+    problems.push(...tokenBudgetProblems(stack.model, agent.data, `agents.${name}.`), ...telegramRelayOnlyProblems(tg, allowlist, `agents.${name}.`));
     return {
         name,
         model: stack.model.servedName,
@@ -179,6 +174,28 @@ function resolveOne(namePrefix: string, name: string, raw: unknown, stack: Stack
         workspace: e.workspace ?? (name === DEFAULT_AGENT ? dockerName(namePrefix, "workspace") : dockerName(namePrefix, "workspace", name)),
         subnet: e.subnet ?? (name === DEFAULT_AGENT ? stack.network.enclaveSubnet : derivedSubnet(name)),
     };
+}
+
+/** The door reserves max_tokens against the per-minute budget, so a budget below one answer refuses every request. `at` prefixes the keys (`agents.alice.`). */
+export function tokenBudgetProblems(model: ModelConfig, agent: AgentConfig, at = ""): ConfigProblem[] {
+    if (agent.tokensPerMinute > model.maxOutputTokens) return [];
+    return [{
+        key: fullKey(`${at}agent.tokensPerMinute`),
+        problem: `is ${agent.tokensPerMinute} but one answer may take model.maxOutputTokens (${model.maxOutputTokens}) tokens: every request would be refused`,
+        example: exampleFor(`${at}agent.tokensPerMinute`, { value: String(model.maxOutputTokens * 10) }),
+    }];
+}
+
+/**
+ * Only the relay reaches the Telegram API host; an allowlist must not open it
+ * (api.telegram.org itself is refused by the egress section, for every stack;
+ * this covers a test server named by telegram.apiRoot). `at` prefixes the keys.
+ */
+export function telegramRelayOnlyProblems(telegram: TelegramConfig, allowlist: string[], at = ""): ConfigProblem[] {
+    if (!telegram.enabled) return [];
+    const host = telegramApiHost(telegram);
+    if (RELAY_ONLY_HOSTS.includes(host) || !allowlistCovers(allowlist, host)) return [];
+    return [{ key: fullKey(`${at}egress.allowlist`), problem: relayOnlyProblem(host), example: exampleFor(`${at}telegram.enabled`, { value: "true" }) }];
 }
 
 /** A cell subnet from the agent's name, 10.90.<n>.0/24: stable whatever other agents come and go. */

@@ -1,13 +1,10 @@
 import { z } from "zod";
-import { allowlistCovers, RELAY_ONLY_HOSTS, relayOnlyProblem } from "../policy/contract/allowlist";
 import { exampleFor, NAMESPACE } from "./examples";
-import { AgentTokenFacts, resolveAgents } from "./agents";
+import { AgentTokenFacts, resolveAgents, telegramRelayOnlyProblems, tokenBudgetProblems } from "./agents";
 import { flag } from "./fields";
 import { ConfigError, ConfigProblem, fullKey, problemsFromIssues } from "./problems";
 import {
-    AgentConfig,
     AgentSection,
-    EgressConfig,
     EgressSection,
     GatewaySection,
     GpuConfig,
@@ -23,8 +20,6 @@ import {
     SecretKey,
     SecretPresence,
     StackConfig,
-    TelegramConfig,
-    telegramApiHost,
     TelegramSection,
 } from "./schema";
 
@@ -92,28 +87,6 @@ function tensorParallelProblems(model: ModelConfig, gpu: GpuConfig): ConfigProbl
     }];
 }
 
-/**
- * Only the relay reaches the Telegram API host; the agent's allowlist must not
- * open it (api.telegram.org itself is refused by the egress section, for
- * every stack; this covers a test server named by telegram.apiRoot).
- */
-function telegramRelayOnlyProblems(telegram: TelegramConfig, egress: EgressConfig): ConfigProblem[] {
-    if (!telegram.enabled) return [];
-    const host = telegramApiHost(telegram);
-    if (RELAY_ONLY_HOSTS.includes(host) || !allowlistCovers(egress.allowlist, host)) return [];
-    return [{ key: fullKey("egress.allowlist"), problem: relayOnlyProblem(host), example: exampleFor("telegram.enabled", { value: "true" }) }];
-}
-
-/** The door reserves max_tokens against the per-minute budget, so a budget below one answer refuses every request. */
-function tokenBudgetProblems(model: ModelConfig, agent: AgentConfig): ConfigProblem[] {
-    if (agent.tokensPerMinute > model.maxOutputTokens) return [];
-    return [{
-        key: fullKey("agent.tokensPerMinute"),
-        problem: `is ${agent.tokensPerMinute} but one answer may take model.maxOutputTokens (${model.maxOutputTokens}) tokens: every request would be refused`,
-        example: exampleFor("agent.tokensPerMinute", { value: String(model.maxOutputTokens * 10) }),
-    }];
-}
-
 /** What the validator knows of the bot tokens, the stack's and each agent's. */
 function agentTokens(secrets: SecretPresence): AgentTokenFacts {
     return { stackToken: secrets.present.has("telegramBotToken"), present: new Set(), plaintext: false, botIds: new Map(), ...secrets.agentTokens };
@@ -146,7 +119,7 @@ export function validateConfig(stack: string, raw: RawConfig, secrets: SecretPre
     const network = parse("network", NetworkSection);
     if (model && gpu) problems.push(...tensorParallelProblems(model, gpu));
     if (model && agent) problems.push(...tokenBudgetProblems(model, agent));
-    if (telegram && egress) problems.push(...telegramRelayOnlyProblems(telegram, egress));
+    if (telegram && egress) problems.push(...telegramRelayOnlyProblems(telegram, egress.allowlist));
 
     const namePrefix = `secureclaw-${stack}`;
     const agents = model && egress && telegram && agent && network
