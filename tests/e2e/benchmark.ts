@@ -264,6 +264,8 @@ async function main(): Promise<void> {
     figures.push(["realize from cold (images cached)", `${(realized / 1000).toFixed(1)} s to realize ${first.resources.length} resources, ${((Date.now() - t) / 1000).toFixed(1)} s until the agent is healthy`]);
     const agentImage = first.resources.find((r) => r.name === "secureclaw-agent-image")!.outputs.repoDigest as string;
 
+    // The agent can be healthy before LiteLLM answers (its workers load for a while); the model rows need it.
+    await waitFor("LiteLLM healthy", async () => health(LITELLM) === "healthy" || undefined, 180_000, 500);
     if (process.env.SECURECLAW_BENCH_ONLY === "model") {
         await modelPath(agentImage, figures);
         return finish(figures);
