@@ -13,8 +13,9 @@
  *    baseline); through the model link from LiteLLM's namespace; LiteLLM from
  *    the door's namespace (the path without the door); and agent -> door ->
  *    LiteLLM -> link -> stand-in. Non-streaming p50/p95 at concurrency 1 and
- *    8, the first streamed event p50/p95, and chunks/s of 2,000-chunk streams
- *    (the stand-in emits them as fast as it can) at concurrency 1 and 8;
+ *    8, the first streamed event p50/p95 (of a stream paced like decode
+ *    steps), and chunks/s of 2,000-chunk streams (the stand-in emits them as
+ *    fast as it can) at concurrency 1 and 8;
  *  - a new tunnel (CONNECT + TLS handshake) through the SNI-checking proxy vs
  *    plain Squid as it was before the SNI check (its image and squid.conf
  *    rebuilt from git at PLAIN_SQUID_COMMIT, run beside it on the same
@@ -29,6 +30,7 @@ import { destroy } from "./harness";
 import { E2E_SECRETS, PREFIX, STACK, STANDINS, TELEGRAM_IP, buildStandinImages, cleanE2E, destroyHooks, e2eConfig, materials, realizeE2E, teardownE2E } from "./setup";
 import { docker, health, probe, sh, waitFor } from "./support";
 import { TLS_STANDIN } from "./egressAudit";
+import { GATEWAY_KEY_ENV } from "../../components/agent/agentSettings";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
@@ -46,6 +48,14 @@ const BENCH_LIMITS = {
     "agent.tokensPerDay": 1e12,
     "agent.concurrentRequests": 64,
 };
+/**
+ * The first-event figure's stream: the stand-in sends the role and first
+ * word at once, then a word per step, as a model's decode steps come. With
+ * all 16 words in one write (the throughput source) LiteLLM reads them in
+ * one go and, uvloop sending at the end of a loop turn, writes nothing
+ * before the last is processed: that figure timed the whole stream.
+ */
+const DECODE_STEP_MS = 5;
 /** Streams of this many one-word chunks measure throughput. */
 const STREAM_CHUNKS = 2000;
 
@@ -68,18 +78,22 @@ async function baselineProbe(image: string, mount: string, command: string, args
  *  - direct: inside the GPU-host stand-in, to vLLM on its loopback (the baseline; no tunnel);
  *  - link: a throwaway container in LiteLLM's network namespace, through the model link (what LiteLLM itself does);
  *  - LiteLLM: a throwaway container in the door's network namespace, with the master key (the path without the door);
- *  - door: from the agent box, with its door credential (the whole path).
- * The three throwaway-or-agent clients run under the agent's CPU share (one CPU).
+ *  - door: a throwaway container in the agent's network namespace, with the agent's door credential (the whole path).
+ * The three throwaway clients run under one CPU each: no row's client shares
+ * a CPU quota with a busy OpenClaw, as a `docker exec` in the agent box did
+ * (whose wait then counted as the door's share).
  * Printed side by side, one row per measure, with the overhead over direct
  * and the door's own share (door minus LiteLLM).
  */
 async function modelPath(agentImage: string, figures: Array<[string, string]>): Promise<void> {
     const litellmIp = docker("inspect", "-f", `{{(index .NetworkSettings.Networks "${PREFIX}-gateway").IPAddress}}`, LITELLM);
+    const doorKey = (JSON.parse(docker("inspect", AGENT))[0].Config.Env as string[]).find((e) => e.startsWith(`${GATEWAY_KEY_ENV}=`))!.slice(GATEWAY_KEY_ENV.length + 1);
+    const throttledBefore = THROTTLE_WATCH.map(cfsThrottling);
     const targets: Array<{ name: string; run: (cmd: string, args: string[]) => Promise<any> }> = [
         { name: "direct", run: (cmd, args) => probe(STANDINS.gpuHost.name, cmd, [args[0], "http://127.0.0.1:8000/v1/chat/completions", "BENCH_KEY", "qwen3-4b", ...args.slice(1)], [`BENCH_KEY=${E2E_SECRETS.vllmApiKey}`]) },
         { name: "link", run: (cmd, args) => namespaceProbe(agentImage, LITELLM, "BENCH_KEY", E2E_SECRETS.vllmApiKey, cmd, [args[0], "http://model-link-0:8000/v1/chat/completions", "BENCH_KEY", "qwen3-4b", ...args.slice(1)]) },
         { name: "LiteLLM", run: (cmd, args) => namespaceProbe(agentImage, DOOR, "BENCH_KEY", E2E_SECRETS.gatewayMasterKey, cmd, [args[0], `http://${litellmIp}:4000/v1/chat/completions`, "BENCH_KEY", "secureclaw-model", ...args.slice(1)]) },
-        { name: "door", run: (cmd, args) => probe(AGENT, cmd, [args[0], "http://model-gateway:4000/v1/chat/completions", "SECURECLAW_GATEWAY_KEY", "secureclaw-model", ...args.slice(1)]) },
+        { name: "door", run: (cmd, args) => namespaceProbe(agentImage, AGENT, "BENCH_KEY", doorKey, cmd, [args[0], "http://model-gateway:4000/v1/chat/completions", "BENCH_KEY", "secureclaw-model", ...args.slice(1)]) },
     ];
     const latency = (pick: (r: any) => any) => (rounds: any[]) => {
         const p50 = median(rounds.map((r) => pick(r).p50_ms));
@@ -92,7 +106,7 @@ async function modelPath(agentImage: string, figures: Array<[string, string]>): 
     const measures: Array<{ what: string; cmd: string; args: string[]; show: (rounds: any[]) => { value: number; text: string }; higherIsBetter?: boolean }> = [
         { what: "chat, non-streaming, c=1", cmd: "bench-chat", args: [String(PER_ROUND * 2), "1"], show: latency((r) => r) },
         { what: "chat, non-streaming, c=8", cmd: "bench-chat", args: [String(PER_ROUND * 8), "8"], show: latency((r) => r) },
-        { what: "first streamed event, c=1", cmd: "bench-stream", args: [String(PER_ROUND), "16", "1"], show: latency((r) => r.first_event) },
+        { what: `first streamed event, c=1, a word per ${DECODE_STEP_MS} ms`, cmd: "bench-stream", args: [String(PER_ROUND), "16", "1", String(DECODE_STEP_MS)], show: latency((r) => r.first_event) },
         { what: `one ${STREAM_CHUNKS}-chunk stream, c=1`, cmd: "bench-stream", args: ["4", String(STREAM_CHUNKS), "1"], show: rate, higherIsBetter: true },
         { what: `${STREAM_CHUNKS}-chunk streams, c=8, aggregate`, cmd: "bench-stream", args: ["16", String(STREAM_CHUNKS), "8"], show: rate, higherIsBetter: true },
     ];
@@ -115,6 +129,30 @@ async function modelPath(agentImage: string, figures: Array<[string, string]>): 
             : `+${(door.value - litellm.value).toFixed(2)} ms`;
         figures.push([`model path: ${measure.what}`, `${direct.text} | ${link.text} | ${litellm.text} | ${door.text} | ${over} | ${doorShare}`]);
     }
+    for (const [i, name] of THROTTLE_WATCH.entries()) {
+        const [before, after] = [throttledBefore[i], cfsThrottling(name)];
+        figures.push([`CFS throttling during the model path: ${name.slice(PREFIX.length + 1)}`, before && after
+            ? `${after.throttled - before.throttled} of ${after.periods - before.periods} periods throttled, ${((after.throttledNs - before.throttledNs) / 1e6).toFixed(0)} ms in all`
+            : "cpu.stat not readable"]);
+    }
+}
+
+/** The containers whose CPU quota could slow the model path (the door and LiteLLM run under `cpus` limits). */
+const THROTTLE_WATCH = [DOOR, LITELLM];
+
+/**
+ * A container's CFS counters (periods, throttled periods, throttled ns),
+ * read on the Docker host (cgroup v1 with the cgroupfs driver, or v2 with
+ * systemd); undefined where neither file exists.
+ */
+function cfsThrottling(container: string): { periods: number; throttled: number; throttledNs: number } | undefined {
+    const id = docker("inspect", "-f", "{{.Id}}", container);
+    for (const file of [`/sys/fs/cgroup/cpu/docker/${id}/cpu.stat`, `/sys/fs/cgroup/system.slice/docker-${id}.scope/cpu.stat`]) {
+        if (!fs.existsSync(file)) continue;
+        const stat = Object.fromEntries(fs.readFileSync(file, "utf8").trim().split("\n").map((l) => l.split(" ")).map(([k, v]) => [k, Number(v)]));
+        return { periods: stat.nr_periods, throttled: stat.nr_throttled, throttledNs: stat.throttled_time ?? stat.throttled_usec * 1000 };
+    }
+    return undefined;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -226,6 +264,8 @@ async function main(): Promise<void> {
     figures.push(["realize from cold (images cached)", `${(realized / 1000).toFixed(1)} s to realize ${first.resources.length} resources, ${((Date.now() - t) / 1000).toFixed(1)} s until the agent is healthy`]);
     const agentImage = first.resources.find((r) => r.name === "secureclaw-agent-image")!.outputs.repoDigest as string;
 
+    // The agent can be healthy before LiteLLM answers (its workers load for a while); the model rows need it.
+    await waitFor("LiteLLM healthy", async () => health(LITELLM) === "healthy" || undefined, 180_000, 500);
     if (process.env.SECURECLAW_BENCH_ONLY === "model") {
         await modelPath(agentImage, figures);
         return finish(figures);

@@ -522,12 +522,14 @@ def _stream_once(conn, path, body):
     return {"status": f"HTTP/1.1 {r.status} {r.reason}", "first": first, "end": end, "events": events, "done": b"data: [DONE]" in received}
 
 
-def bench_stream(n, url, key, model, chunks, concurrency="1"):
+def bench_stream(n, url, key, model, chunks, concurrency="1", gap_ms="0"):
     """n streams (spread over `concurrency` clients, each on its own kept-alive connection) of a
-    reply the stand-in emits as `chunks` one-word chunks, as fast as it can: first-event latency
-    and aggregate chunks per second. Each client opens its connection before the clock starts."""
+    reply the stand-in emits as `chunks` one-word chunks, as fast as it can (or, with `gap_ms`,
+    one word every gap_ms as a model's decode steps come): first-event latency and aggregate
+    chunks per second. Each client opens its connection before the clock starts."""
     host, port, path = _split_url(url)
-    body = json.dumps({"model": model, "stream": True, "messages": [{"role": "user", "content": f"secureclaw-bench: emit {int(chunks)} chunks"}]})
+    paced = f", {int(gap_ms)} ms apart" if int(gap_ms) else ""
+    body = json.dumps({"model": model, "stream": True, "messages": [{"role": "user", "content": f"secureclaw-bench: emit {int(chunks)} chunks{paced}"}]})
     warm = json.dumps({"model": model, "stream": True, "messages": [{"role": "user", "content": "secureclaw-bench: emit 1 chunks"}]})
     concurrency = int(concurrency)
     per_client = max(1, int(n) // concurrency)

@@ -19,7 +19,10 @@ requests it recognises; for every other one the reply content is
 message>" (OpenClaw's injected internal-context blocks are skipped). A last
 user message "secureclaw-bench: emit N chunks" is answered with N one-word
 chunks (N <= 100000), written in batches as fast as the server can: the
-benchmark's stream source.
+benchmark's stream source. "secureclaw-bench: emit N chunks, M ms apart"
+paces them as a model's decode steps do (the role and first word at once,
+then one word every M ms, M <= 1000): the source of the first-event figure,
+which with everything in one write would time the whole stream instead.
 
 Every POST it receives is recorded as one JSON line in STANDIN_REQUEST_LOG
 (default /var/log/vllm-standin/requests.jsonl): time, path, whether the key
@@ -52,7 +55,7 @@ import scripted_model  # TEST-ONLY: the e2e user story's scripted replies
 
 MAX_BODY = 1 << 20  # 1 MiB
 REQUEST_LOG = os.environ.get("STANDIN_REQUEST_LOG", "/var/log/vllm-standin/requests.jsonl")
-BENCH_RE = re.compile(r"^\s*secureclaw-bench: emit (\d+) chunks\s*$")
+BENCH_RE = re.compile(r"^\s*secureclaw-bench: emit (\d+) chunks(?:, (\d+) ms apart)?\s*$")
 MAX_BENCH_CHUNKS = 100000
 _request_log_lock = threading.Lock()
 
@@ -338,8 +341,9 @@ class Handler(BaseHTTPRequestHandler):
         created = int(time.time())
         if body.get("stream") is True:
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+            gap = min(int(bench.group(2)), 1000) / 1000 if bench and bench.group(2) else 0
             return self.stream_chat(cid, created, model, reply_words, finish,
-                                    usage if include_usage else None, batched=bool(bench))
+                                    usage if include_usage else None, batched=bool(bench) and not gap, gap=gap)
         self.send_json(200, {
             "id": cid, "object": "chat.completion", "created": created, "model": model,
             "choices": [{"index": 0, "finish_reason": finish, "logprobs": None,
@@ -348,8 +352,9 @@ class Handler(BaseHTTPRequestHandler):
             "usage": usage,
         })
 
-    def stream_chat(self, cid, created, model, reply_words, finish, usage, batched=False):
-        """SSE in HTTP chunks; `batched` (the benchmark's source) gathers events into ~16 KiB writes."""
+    def stream_chat(self, cid, created, model, reply_words, finish, usage, batched=False, gap=0):
+        """SSE in HTTP chunks; `batched` (the benchmark's source) gathers events into ~16 KiB writes;
+        `gap` seconds between words after the first (a decode step)."""
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-cache")
@@ -368,6 +373,8 @@ class Handler(BaseHTTPRequestHandler):
 
         chunk({"role": "assistant", "content": ""})
         for i, w in enumerate(reply_words):
+            if i and gap:
+                time.sleep(gap)
             chunk({"content": (" " if i else "") + w})
         chunk({}, finish)
         if usage is not None:
