@@ -29,24 +29,20 @@ for arg in "$@"; do
 done
 [ ${#TARGETS[@]} -gt 0 ] || TARGETS=(squid agent door relay litellm model-link gpu-host)
 
-declare -A CONTEXT=(
-  [squid]="$ROOT/images/squid"
-  [agent]="$ROOT/images/agent"
-  [door]="$ROOT/images/door"
-  [relay]="$ROOT/images/relay"
-  [litellm]="$ROOT/images/litellm"
-  [model-link]="$ROOT/images/model-link"
-  [gpu-host]="$ROOT/tests/e2e/images/gpu-host"
+# Each image's Dockerfile folder. Its build context is that folder, except
+# for door and relay: they build from images/ so both can COPY
+# images/sidecar-kit (images/.dockerignore keeps that context small).
+declare -A DIR=(
+  [squid]=images/squid
+  [agent]=images/agent
+  [door]=images/door
+  [relay]=images/relay
+  [litellm]=images/litellm
+  [model-link]=images/model-link
+  [gpu-host]=tests/e2e/images/gpu-host
 )
-declare -A IMAGE=(
-  [squid]="secureclaw/squid:$TAG"
-  [agent]="secureclaw/agent:$TAG"
-  [door]="secureclaw/door:$TAG"
-  [relay]="secureclaw/relay:$TAG"
-  [litellm]="secureclaw/litellm:$TAG"
-  [model-link]="secureclaw/model-link:$TAG"
-  [gpu-host]="secureclaw-test/gpu-host:$TAG"
-)
+context_of() { case "$1" in door|relay) echo "$ROOT/images" ;; *) echo "$ROOT/${DIR[$1]}" ;; esac; }
+image_of() { case "$1" in gpu-host) echo "secureclaw-test/gpu-host:$TAG" ;; *) echo "secureclaw/$1:$TAG" ;; esac; }
 
 # A client that can do `DOCKER_BUILDKIT=1 docker build`: either one with the
 # buildx plugin, or an older (< 23) one with BuildKit built in. (Docker CLI
@@ -74,10 +70,11 @@ fi
 
 for t in "${TARGETS[@]}"; do
   start=$(date +%s)
-  echo "[build-images] ${IMAGE[$t]} from ${CONTEXT[$t]#"$ROOT"/}"
+  image=$(image_of "$t")
+  echo "[build-images] $image from ${DIR[$t]}"
   DOCKER_BUILDKIT=1 "$DOCKER_BIN" build --progress=plain "${NO_CACHE[@]}" "${SECRET[@]}" \
-    -t "${IMAGE[$t]}" "${CONTEXT[$t]}" >"/tmp/secureclaw-build-$t.log" 2>&1 \
+    -t "$image" -f "$ROOT/${DIR[$t]}/Dockerfile" "$(context_of "$t")" >"/tmp/secureclaw-build-$t.log" 2>&1 \
     || { tail -n 30 "/tmp/secureclaw-build-$t.log" >&2; echo "build-images: $t failed (log: /tmp/secureclaw-build-$t.log)" >&2; exit 1; }
-  size=$("$DOCKER_BIN" image inspect -f '{{.Size}}' "${IMAGE[$t]}" | awk '{printf "%.0f MB", $1/1e6}')
-  echo "[build-images] ${IMAGE[$t]}: $(( $(date +%s) - start ))s, $size"
+  size=$("$DOCKER_BIN" image inspect -f '{{.Size}}' "$image" | awk '{printf "%.0f MB", $1/1e6}')
+  echo "[build-images] $image: $(( $(date +%s) - start ))s, $size"
 done

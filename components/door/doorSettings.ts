@@ -1,4 +1,4 @@
-import { parseCidr } from "../../config/net";
+import { agentsByName, checkAgents, positiveWhole, sortedSet } from "../shared/sidecarSettings";
 
 /**
  * Renders the door's settings file (door.json). Pure.
@@ -55,32 +55,21 @@ export const DEFAULT_MAX_CONCURRENT_CALLS = 8;
 /** A 128k-token conversation is about 0.5 MB of JSON; 4 MiB leaves room and stops abuse. */
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 
-const AGENT_NAME = /^[a-z][a-z0-9-]{0,31}$/;
-
 export function renderDoorSettings(input: DoorSettingsInput): string {
     const problems: string[] = [];
-    const whole = (at: string, v: number) => {
-        if (!Number.isSafeInteger(v) || v < 1) problems.push(`${at} must be a positive whole number, got ${v}`);
-    };
+    const whole = positiveWhole(problems);
     whole("requestTimeoutSeconds", input.requestTimeoutSeconds);
     whole("maxBodyBytes", input.maxBodyBytes);
     const maxConcurrentCalls = input.maxConcurrentCalls ?? DEFAULT_MAX_CONCURRENT_CALLS;
     whole("maxConcurrentCalls", maxConcurrentCalls);
-    if (input.agents.length === 0) problems.push("at least one agent is required");
-    const seen = new Set<string>();
-    for (const a of input.agents) {
-        if (!AGENT_NAME.test(a.name)) problems.push(`agent name ${JSON.stringify(a.name)} must be lowercase letters, digits and dashes, starting with a letter (≤ 32)`);
-        if (seen.has(a.name)) problems.push(`agent ${a.name} is listed twice`);
-        seen.add(a.name);
+    checkAgents(input.agents, problems, (a) => {
         if (a.model === "") problems.push(`agent ${a.name}: model is empty`);
         whole(`agent ${a.name}: maxOutputTokens`, a.maxOutputTokens);
         for (const [key, value] of Object.entries(a.limits)) whole(`agent ${a.name}: limits.${key}`, value);
-        if (a.sources.length === 0) problems.push(`agent ${a.name}: sources is empty; give the agent's cell subnet, e.g. ["10.89.0.0/24"]`);
-        for (const s of a.sources) if (!parseCidr(s)) problems.push(`agent ${a.name}: source ${JSON.stringify(s)} is not an IPv4 subnet with its host bits zero, e.g. "10.89.0.0/24"`);
-    }
+    });
     if (problems.length > 0) throw new Error(`door settings: ${problems.join("; ")}`);
 
-    const agents = Object.fromEntries([...input.agents].sort((x, y) => x.name.localeCompare(y.name)).map((a) => [a.name, {
+    const agents = agentsByName(input.agents, (a) => ({
         model: a.model,
         maxOutputTokens: a.maxOutputTokens,
         limits: {
@@ -89,7 +78,7 @@ export function renderDoorSettings(input: DoorSettingsInput): string {
             tokensPerDay: a.limits.tokensPerDay,
             concurrentRequests: a.limits.concurrentRequests,
         },
-        sources: [...new Set(a.sources)].sort(),
-    }]));
+        sources: sortedSet(a.sources),
+    }));
     return `${JSON.stringify({ version: 1, maxBodyBytes: input.maxBodyBytes, requestTimeoutSeconds: input.requestTimeoutSeconds, maxConcurrentCalls, agents }, null, 2)}\n`;
 }

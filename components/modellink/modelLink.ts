@@ -8,6 +8,7 @@ import { HARDENED, tmpfs } from "../shared/hardening";
 import { healthcheck } from "../shared/healthcheck";
 import { labels } from "../shared/labels";
 import { startUnderPidsLimit, STARTED_UNDER_PIDS_LIMIT } from "../shared/startUnderPidsLimit";
+import { volumeWriter } from "../shared/volumeWriter";
 import { knownHostsLine, linkAlias, linkEnvironment } from "./linkPlan";
 
 export interface ModelLinkArgs {
@@ -54,24 +55,18 @@ export class ModelLink extends pulumi.ComponentResource {
             labels: labels(args.namePrefix, "link-key"),
         }, { parent: this });
         const keyId = String(LINK.uid);
-        // One never-started writer per file (the provider reads uploads back as a set).
+        // One never-started writer per file (see volumeWriter).
         const files = [
             { slug: "key", file: LINK.keyFile, content: pulumi.secret(args.linkKey), permissions: "0400", owner: keyId, group: keyId },
             { slug: "known-hosts", file: LINK.knownHostsFile, content: knownHostsLine(args.host), permissions: "0444" },
         ];
-        const writers = files.map(({ slug, file, ...upload }) => new docker.Container(`${name}-writer-${slug}`, {
+        const writers = files.map(({ slug, file, ...upload }) => volumeWriter(`${name}-writer-${slug}`, {
             name: dockerName(args.namePrefix, "link-key", `${suffix}-writer-${slug}`),
+            namePrefix: args.namePrefix,
             image: args.image,
-            start: false,
-            mustRun: false,
-            networkMode: "none",
-            ...HARDENED,
-            // Docker refuses uploads on a read-only root even into a volume; this container never runs.
-            readOnly: false,
-            restart: "no",
-            volumes: [{ volumeName: volume.name, containerPath: LINK.keyDir }],
-            uploads: [{ file: `${LINK.keyDir}/${file}`, ...upload }],
-            labels: labels(args.namePrefix, "config-writer"),
+            volumeName: volume.name,
+            mountPath: LINK.keyDir,
+            upload: { file: `${LINK.keyDir}/${file}`, ...upload },
         }, { parent: this }));
 
         this.container = new docker.Container(name, {

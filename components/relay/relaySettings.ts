@@ -1,4 +1,4 @@
-import { parseCidr } from "../../config/net";
+import { agentsByName, checkAgents, positiveWhole, sortedSet } from "../shared/sidecarSettings";
 
 /**
  * Renders the relay's settings file (relay.json). Pure. It names the Bot API
@@ -28,14 +28,11 @@ export interface RelaySettingsInput {
     agents: RelayAgent[];
 }
 
-const AGENT_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 const USER_ID = /^[1-9][0-9]{0,19}$/;
 
 export function renderRelaySettings(input: RelaySettingsInput): string {
     const problems: string[] = [];
-    const whole = (at: string, v: number) => {
-        if (!Number.isSafeInteger(v) || v < 1) problems.push(`${at} must be a positive whole number, got ${v}`);
-    };
+    const whole = positiveWhole(problems);
     let url: URL | undefined;
     try {
         url = new URL(input.upstream);
@@ -44,23 +41,16 @@ export function renderRelaySettings(input: RelaySettingsInput): string {
     }
     if (!url || url.protocol !== "https:" || url.port !== "" || url.search !== "" || url.username !== "") problems.push(`upstream must be an https URL on port 443, got ${JSON.stringify(input.upstream)}`);
     whole("maxFileBytes", input.maxFileBytes);
-    if (input.agents.length === 0) problems.push("at least one agent is required");
-    const seen = new Set<string>();
-    for (const a of input.agents) {
-        if (!AGENT_NAME.test(a.name)) problems.push(`agent name ${JSON.stringify(a.name)} must be lowercase letters, digits and dashes, starting with a letter (≤ 32)`);
-        if (seen.has(a.name)) problems.push(`agent ${a.name} is listed twice`);
-        seen.add(a.name);
+    checkAgents(input.agents, problems, (a) => {
         if (a.allowFrom.length === 0 || !a.allowFrom.every((id) => USER_ID.test(id))) problems.push(`agent ${a.name}: allowFrom must list numeric Telegram user ids`);
         whole(`agent ${a.name}: sendsPerMinute`, a.sendsPerMinute);
-        if (a.sources.length === 0) problems.push(`agent ${a.name}: sources is empty; give the agent's cell subnet, e.g. ["10.89.0.0/24"]`);
-        for (const s of a.sources) if (!parseCidr(s)) problems.push(`agent ${a.name}: source ${JSON.stringify(s)} is not an IPv4 subnet with its host bits zero, e.g. "10.89.0.0/24"`);
-    }
+    });
     if (problems.length > 0) throw new Error(`relay settings: ${problems.join("; ")}`);
 
-    const agents = Object.fromEntries([...input.agents].sort((x, y) => x.name.localeCompare(y.name)).map((a) => [a.name, {
-        allowFrom: [...new Set(a.allowFrom)].sort(),
+    const agents = agentsByName(input.agents, (a) => ({
+        allowFrom: sortedSet(a.allowFrom),
         sendsPerMinute: a.sendsPerMinute,
-        sources: [...new Set(a.sources)].sort(),
-    }]));
+        sources: sortedSet(a.sources),
+    }));
     return `${JSON.stringify({ version: 1, upstream: input.upstream.replace(/\/+$/, ""), maxFileBytes: input.maxFileBytes, agents }, null, 2)}\n`;
 }

@@ -9,6 +9,7 @@ import { healthcheck } from "../shared/healthcheck";
 import { buildRepoImage } from "../shared/images";
 import { labels } from "../shared/labels";
 import { startUnderPidsLimit, STARTED_UNDER_PIDS_LIMIT } from "../shared/startUnderPidsLimit";
+import { volumeWriter } from "../shared/volumeWriter";
 import { relayCredential } from "./credentials";
 import { RelayAgent, renderRelaySettings } from "./relaySettings";
 
@@ -132,9 +133,8 @@ export class TelegramRelay extends pulumi.ComponentResource {
     /**
      * Each agent's token as a file only the relay's uid can read (0400), in a
      * volume only the relay mounts: `<agent>.bot-token`, one never-started
-     * writer per agent, so adding an agent adds a writer and touches no other.
-     * Why writers: Docker refuses uploads into a read-only root (see
-     * ConfigVolume), and an upload is a secret input, never a command line.
+     * writer per agent (see volumeWriter), so adding an agent adds a writer
+     * and touches no other.
      * Mounted where the image made that directory the relay's, the new volume
      * takes its owner and mode. A removed agent's writer goes; its file stays
      * in the volume, unread (the relay reads the files of the agents in its
@@ -142,24 +142,19 @@ export class TelegramRelay extends pulumi.ComponentResource {
      */
     private tokenVolume(name: string, args: TelegramRelayArgs, image: pulumi.Input<string>) {
         const volume = new docker.Volume(`${name}-secret`, { name: dockerName(args.namePrefix, "relay-secret"), labels: labels(args.namePrefix, "relay-secret") }, { parent: this });
-        const writers = args.agents.map((agent) => new docker.Container(`${name}-secret-writer-${agent.name}`, {
+        const writers = args.agents.map((agent) => volumeWriter(`${name}-secret-writer-${agent.name}`, {
             name: dockerName(args.namePrefix, "relay-secret", `writer-${agent.name}`),
+            namePrefix: args.namePrefix,
             image,
-            start: false,
-            mustRun: false,
-            networkMode: "none",
-            ...HARDENED,
-            readOnly: false,
-            restart: "no",
-            volumes: [{ volumeName: volume.name, containerPath: RELAY.secretDir }],
-            uploads: [{
+            volumeName: volume.name,
+            mountPath: RELAY.secretDir,
+            upload: {
                 file: `${RELAY.secretDir}/${agent.name}${RELAY.tokenSuffix}`,
                 content: pulumi.secret(pulumi.output(agent.botToken).apply((t) => `${t}\n`)),
                 permissions: "0400",
                 owner: String(RELAY.uid),
                 group: String(RELAY.uid),
-            }],
-            labels: labels(args.namePrefix, "config-writer"),
+            },
             // The single-agent stack's one writer had no agent in its name: the same resource, moved.
         }, { parent: this, aliases: agent.name === DOOR.defaultAgent ? [{ name: `${name}-secret-writer` }] : [] }));
         return { volumeName: volume.name, writers };

@@ -1,9 +1,9 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { HARDENED } from "./hardening";
 import { contentHash } from "./hash";
 import { dockerName, Role } from "../../policy/contract/contract";
 import { labels } from "./labels";
+import { volumeWriter } from "./volumeWriter";
 
 /** A file to place in the volume. */
 export interface ConfigFile {
@@ -33,7 +33,7 @@ const WRITER_MOUNT = "/config";
 
 /**
  * A named volume holding rendered config files, and the never-started
- * container that puts them there.
+ * writers (see volumeWriter) that put them there, one per file.
  *
  * Why not upload straight into the service's container? Docker refuses
  * uploads into a read-only root filesystem, and the Docker provider replaces a
@@ -70,24 +70,13 @@ export class ConfigVolume extends pulumi.ComponentResource {
         }, { parent: this });
         this.volumeName = volume.name;
 
-        // One writer per file: a changed file replaces only its own writer, so a
-        // preview of an allowlist edit shows that file's edit and nothing else
-        // (the provider keeps uploads as a set and reads them back reordered).
-        this.writers = files.map((f) => new docker.Container(`${name}-writer-${slug(f.path)}`, {
+        this.writers = files.map((f) => volumeWriter(`${name}-writer-${slug(f.path)}`, {
             name: `${volumeName}-writer-${slug(f.path)}`,
+            namePrefix: args.namePrefix,
             image: args.writerImage,
-            start: false,
-            mustRun: false,
-            networkMode: "none",
-            ...HARDENED,
-            // The provider extracts uploads at "/", which Docker refuses on a
-            // read-only root even when the file lands in a volume. The writer
-            // never runs, so its root being writable exposes nothing.
-            readOnly: false,
-            restart: "no",
-            volumes: [{ volumeName: volume.name, containerPath: WRITER_MOUNT }],
-            uploads: [{ file: `${WRITER_MOUNT}/${f.path}`, content: f.content, permissions: f.executable ? "0755" : "0644" }],
-            labels: labels(args.namePrefix, "config-writer"),
+            volumeName: volume.name,
+            mountPath: WRITER_MOUNT,
+            upload: { file: `${WRITER_MOUNT}/${f.path}`, content: f.content, permissions: f.executable ? "0755" : "0644" },
         }, { parent: this }));
 
         this.registerOutputs({ volumeName: this.volumeName, hash: this.hash });

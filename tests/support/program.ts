@@ -115,7 +115,7 @@ export function withPaths(base: Record<string, unknown>, paths: Record<string, u
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const SECRET_MARK = "1b47061264138c4ac30d75fd1eb44270";
 
-function isSecretValue(value: unknown): boolean {
+export function isSecretValue(value: unknown): boolean {
     return typeof value === "object" && value !== null && (value as Record<string, unknown>)[SECRET_SIG] === SECRET_MARK;
 }
 
@@ -128,7 +128,7 @@ function mapSecrets(value: unknown, onSecret: (inner: unknown) => unknown): unkn
     return value;
 }
 
-const unwrapSecrets = (value: unknown): unknown => mapSecrets(value, (inner) => unwrapSecrets(inner));
+export const unwrapSecrets = (value: unknown): unknown => mapSecrets(value, (inner) => unwrapSecrets(inner));
 const redactSecrets = (value: unknown): unknown => mapSecrets(value, () => "[secret]");
 
 /** Fake provider outputs a real engine would fill in. */

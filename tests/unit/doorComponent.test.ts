@@ -6,30 +6,10 @@ import { doorCredential } from "../../components/door/credentials";
 import { DEFAULT_DOOR_LIMITS, renderDoorSettings } from "../../components/door/doorSettings";
 import { ModelDoor } from "../../components/door/modelDoor";
 import { CONFIG_HASH_LABEL, ROLE_LABEL } from "../../policy/contract/contract";
+import { recordDeclarations, settled } from "../support/componentMocks";
 
 const MASTER_KEY = "sk-test-gateway-master-key-door";
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-const declared: Array<{ type: string; name: string; inputs: Record<string, any>; secretInputs: string[] }> = [];
-
-/** Mocked inputs carry secrets wrapped; unwrap them and note which inputs were secret. */
-function unwrap(value: any): any {
-    if (Array.isArray(value)) return value.map(unwrap);
-    if (value && typeof value === "object") {
-        if (value[SECRET_SIG] === "1b47061264138c4ac30d75fd1eb44270") return unwrap(value.value);
-        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrap(v)]));
-    }
-    return value;
-}
-
-pulumi.runtime.setMocks({
-    newResource: (args) => {
-        const secretInputs = Object.entries(args.inputs).filter(([, v]) => v && typeof v === "object" && (v as any)[SECRET_SIG]).map(([k]) => k);
-        const inputs = unwrap(args.inputs);
-        declared.push({ type: args.type, name: args.name, inputs, secretInputs });
-        return { id: `${args.name}-id`, state: { ...inputs, ...(args.type === "docker:index/image:Image" ? { repoDigest: "sha256:door-image" } : {}) } };
-    },
-    call: (args) => args.inputs,
-}, "secureclaw", "test", false);
+const declared = recordDeclarations("sha256:door-image");
 
 const agents = [
     { name: "main", model: "secureclaw-model", maxOutputTokens: 8192, limits: DEFAULT_DOOR_LIMITS, sources: ["10.89.0.0/24"] },
@@ -45,10 +25,6 @@ const door = new ModelDoor("door", {
     enclaveNetwork: "secureclaw-test-enclave",
     gatewayNetwork: "secureclaw-test-gateway",
 });
-
-function settled(output: pulumi.Output<string>): Promise<{ value: string; secret: boolean }> {
-    return new Promise((resolve) => pulumi.all([output, pulumi.isSecret(output)]).apply(([value, secret]) => resolve({ value, secret })));
-}
 
 describe("ModelDoor", () => {
     let container: (typeof declared)[number];

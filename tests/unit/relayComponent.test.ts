@@ -7,37 +7,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { relayCredential } from "../../components/relay/credentials";
 import { TelegramRelay } from "../../components/relay/telegramRelay";
 import { RELAY, ROLE_LABEL } from "../../policy/contract/contract";
+import { recordDeclarations, settled } from "../support/componentMocks";
 
 const TOKEN = "777:TEST-bot-token-for-the-relay-only";
 const HELPER_TOKEN = "888:TEST-helper-bot-token-relay-only";
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-const declared: Array<{ type: string; name: string; inputs: Record<string, any>; secretInputs: string[] }> = [];
-
-function unwrap(value: any): any {
-    if (Array.isArray(value)) return value.map(unwrap);
-    if (value && typeof value === "object") {
-        if (value[SECRET_SIG] === "1b47061264138c4ac30d75fd1eb44270") return unwrap(value.value);
-        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrap(v)]));
-    }
-    return value;
-}
-
-/** True when `value` holds a secret-wrapped value anywhere inside. */
-function holdsSecret(value: any): boolean {
-    if (Array.isArray(value)) return value.some(holdsSecret);
-    if (value && typeof value === "object") return value[SECRET_SIG] !== undefined || Object.values(value).some(holdsSecret);
-    return false;
-}
-
-pulumi.runtime.setMocks({
-    newResource: (args) => {
-        const secretInputs = Object.entries(args.inputs).filter(([, v]) => holdsSecret(v)).map(([k]) => k);
-        const inputs = unwrap(args.inputs);
-        declared.push({ type: args.type, name: args.name, inputs, secretInputs });
-        return { id: `${args.name}-id`, state: { ...inputs, ...(args.type === "docker:index/image:Image" ? { repoDigest: "sha256:relay-image" } : {}) } };
-    },
-    call: (args) => args.inputs,
-}, "secureclaw", "test", false);
+const declared = recordDeclarations("sha256:relay-image");
 
 const relay = new TelegramRelay("relay", {
     namePrefix: "secureclaw-test",
@@ -68,10 +42,6 @@ const grown = new TelegramRelay("grown", {
     relayNetwork: "secureclaw-test-relay",
     dnsSink: "10.89.0.200",
 });
-
-function settled(output: pulumi.Output<string>): Promise<{ value: string; secret: boolean }> {
-    return new Promise((resolve) => pulumi.all([output, pulumi.isSecret(output)]).apply(([value, secret]) => resolve({ value, secret })));
-}
 
 describe("TelegramRelay", () => {
     const byName = (name: string) => declared.find((r) => r.type === "docker:index/container:Container" && r.name === name)!;

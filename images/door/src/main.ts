@@ -11,37 +11,12 @@
  * an agent restarts nothing.
  */
 import { readFile } from "node:fs/promises";
+import { fail, flags, hostPort, log, SETTINGS_POLL_MS } from "../../sidecar-kit/cli.ts";
 import { Door } from "./door.ts";
 import { parseSettings } from "./settings.ts";
 import { readUsageSince, UsageLog } from "./usageLog.ts";
 
-const EXIT_CONFIG = 78;
-const SETTINGS_POLL_MS = 2000;
 const DAY_MS = 86_400_000;
-
-function log(event: string, fields: Record<string, unknown> = {}): void {
-    console.log(JSON.stringify({ event, ...fields }));
-}
-
-function fail(message: string): never {
-    console.error(JSON.stringify({ event: "fatal", message }));
-    process.exit(EXIT_CONFIG);
-}
-
-function hostPort(flag: string, value: string | undefined): { host: string; port: number } {
-    const match = /^(.+):(\d{1,5})$/.exec(value ?? "");
-    if (!match || Number(match[2]) > 65535) fail(`${flag} must be HOST:PORT, got ${JSON.stringify(value)}`);
-    return { host: match[1], port: Number(match[2]) };
-}
-
-function flags(argv: string[]): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (let i = 0; i < argv.length; i += 2) {
-        if (!argv[i].startsWith("--") || argv[i + 1] === undefined) fail(`unexpected argument ${JSON.stringify(argv[i])}`);
-        out[argv[i].slice(2)] = argv[i + 1];
-    }
-    return out;
-}
 
 async function main(): Promise<void> {
     const args = flags(process.argv.slice(2));
