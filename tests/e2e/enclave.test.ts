@@ -21,7 +21,7 @@ import { controls, forkBomb, memoryPeakMb, probeAttacks } from "./attackSet";
 import { AGENT_KEY, askGateway, askGatewayMany, burst, chatBody, gatewayAnswers, header, liteLLMRequests, REFUSED_ROUTES, revealing, sseData, standinRequests, tag } from "./gateway";
 import { AUDIT_VOLUME_BOUND_BYTES, auditLinesFor, OTHER_CERT_NAME, proxyAudit, refusalsToFind, TLS_STANDIN } from "./egressAudit";
 import { destroy, leftovers, RealizeResult } from "./harness";
-import { E2E_AGENT_BOT_TOKENS, E2E_SECRETS, GPU_HOST_2_IP, GPU_HOST_IP, Materials, PREFIX, STACK, STANDINS, TELEGRAM_IP, buildStandinImages, cleanE2E, destroyHooks, materials, realizeE2E, stackFile, teardownE2E, telegramRequests, twoGpuHosts } from "./setup";
+import { E2E_AGENT_BOT_TOKENS, E2E_SECRETS, GPU_HOST_2_IP, GPU_HOST_IP, Materials, PREFIX, STACK, STANDINS, TELEGRAM_IP, buildStandinImages, cleanE2E, destroyHooks, materials, realizeE2E, stackFile, stackSecrets, teardownE2E, telegramRequests, twoGpuHosts } from "./setup";
 import { httpFromNamespaceOf, refusalShape } from "./cellBinding";
 import { addressOn, authorizedKeys, LINK_CONTAINER, streamStalls, tryLinkKey, vllmClients } from "./modelLink";
 import { AGENT_RELAY_TOKEN, botCall, callFrom, OWNER, RELAY_CONTAINER, RELAY_ROOT, relayAudit, scanAgentForSecrets, STRANGER } from "./relay";
@@ -126,7 +126,7 @@ suite("SecureClaw enclave on a real Docker engine", () => {
     beforeAll(async () => {
         buildStandinImages();
         m = materials();
-        secrets = { ...E2E_SECRETS, sshPrivateKey: m.sshPrivateKey, sshLinkKey: m.linkPrivateKey };
+        secrets = stackSecrets(m);
         await cleanE2E();
         const started = Date.now();
         first = await up();
