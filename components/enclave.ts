@@ -1,14 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Secrets } from "../config/load";
-import type { AgentSpec } from "../config/agents";
-import { StackConfig, telegramApiHost } from "../config/schema";
+import { StackConfig } from "../config/schema";
 import { DOOR, GATEWAY } from "../policy/contract/contract";
 import { placeAgents } from "./cell/placeAgents";
 import { DoorAgent } from "./door/doorSettings";
 import { ModelDoor } from "./door/modelDoor";
 import { EgressProxy } from "./egress/egressProxy";
 import { ModelGateway } from "./gateway/modelGateway";
-import { RelayAgentArgs, TelegramRelay } from "./relay/telegramRelay";
+import { placeRelay, relayDestination } from "./relay/placeRelay";
 import { Networks } from "./network/networks";
 import { placeVllm } from "./vllm/placeVllm";
 
@@ -47,16 +46,13 @@ export class SecureClawEnclave extends pulumi.ComponentResource {
         const child = { parent: this };
         const namePrefix = config.namePrefix;
 
-        const telegramAgents = config.agents.filter((a) => a.telegram.enabled);
+        const relayHost = relayDestination(config);
         const networks = new Networks(`${name}-networks`, {
             namePrefix,
             ...config.network,
             modelFixedAddresses: config.gpu.placement === "remote",
-            relaySubnet: telegramAgents.length > 0 ? config.network.relaySubnet : undefined,
+            relaySubnet: relayHost === undefined ? undefined : config.network.relaySubnet,
         }, child);
-        // The Bot API root and the file cap are stack-wide, the same in every agent's telegram.
-        const telegram = telegramAgents[0]?.telegram;
-        const relayHost = telegram?.enabled ? telegramApiHost(telegram) : undefined;
 
         const proxy = new EgressProxy(`${name}-egress-proxy`, {
             namePrefix, repoRoot,
@@ -95,17 +91,7 @@ export class SecureClawEnclave extends pulumi.ComponentResource {
             gatewayNetwork: networks.gateway.name,
         }, child);
 
-        // The bot tokens stay here; each agent gets a relay credential that is worthless anywhere else, and from any other cell.
-        const relay = telegram?.enabled ? new TelegramRelay(`${name}-telegram-relay`, {
-            namePrefix, repoRoot,
-            agents: telegramAgents.map((a) => relayAgent(a, secrets)),
-            upstream: telegram.apiRoot ?? `https://${relayHost}`,
-            maxFileBytes: telegram.maxFileBytes,
-            extraCaCertificates: config.agent.extraCaCertificates,
-            enclaveNetwork: networks.enclave.name,
-            relayNetwork: networks.relay!.name,
-            dnsSink: networks.enclaveUnassignedAddress,
-        }, child) : undefined;
+        const relay = placeRelay(`${name}-telegram-relay`, config, secrets, networks, repoRoot, this);
 
         const agents = placeAgents(name, { config, repoRoot, networks, proxy, door, relay, sidecars: [proxy.started, door.started, gateway.started, ...(relay ? [relay.started] : [])] }, this);
         const agent = agents.find((a) => a.name === DOOR.defaultAgent) ?? agents[0];
@@ -140,13 +126,6 @@ function doorAgents(config: StackConfig): DoorAgent[] {
         const { requestsPerMinute, tokensPerMinute, tokensPerDay, concurrentRequests } = a.agent;
         return { name: a.name, model: GATEWAY.modelAlias, maxOutputTokens: config.model.maxOutputTokens, sources: [a.subnet], limits: { requestsPerMinute, tokensPerMinute, tokensPerDay, concurrentRequests } };
     });
-}
-
-/** An agent on Telegram at the relay: its bot token (its own, or the stack's), its owners, its rate, its cell. */
-function relayAgent(agent: AgentSpec, secrets: Secrets): RelayAgentArgs {
-    const token = agent.botToken === "own" ? secrets.agentBotTokens?.[agent.name] : secrets.telegramBotToken;
-    if (token === undefined || !agent.telegram.enabled) throw new Error(`agent ${agent.name} has Telegram on but no bot token (the config validator should have said so)`);
-    return { name: agent.name, allowFrom: agent.telegram.allowFrom, sendsPerMinute: agent.telegram.sendsPerMinute, sources: [agent.subnet], botToken: token };
 }
 
 /** The secrets every stack needs; the validator has already refused a stack without them. */

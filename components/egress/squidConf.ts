@@ -34,11 +34,16 @@ export { allowlistFileName, type EgressCell } from "./cells";
  *     its SNI equals the CONNECT name; it cuts one whose SNI is missing or
  *     differs, or whose first bytes are not TLS.
  *
- * Why two ports: on an `ssl-bump` port Squid 5.7 answers a refused CONNECT
- * with "200" and then serves its error page over TLS with its own
- * certificate (client_side_request.cc, "Force bump action on error"). The
- * agent's port has no ssl-bump, so a refusal stays a plain 403, and the
- * proxy never speaks TLS to anyone.
+ * Why two ports: on an `ssl-bump` port Squid answers a refused CONNECT with
+ * "200" and then serves its error page over TLS with its own certificate
+ * (client_side_request.cc, "Force bump action on error"; unchanged from 5.7
+ * to 7.x). The agent's port has no ssl-bump, so a refusal stays a plain 403,
+ * and the proxy never speaks TLS to anyone. The price is a second Squid
+ * transaction per allowed tunnel (twice the syscalls, mostly loopback TCP):
+ * about 1.2-1.3x plain Squid for a new tunnel's CONNECT and handshake.
+ * Routing refusals to a 403-only peer instead (so one ssl-bump port would do)
+ * fails: Squid counts each 403 as a failed peer and declares it dead after
+ * ten, and every refusal then gets a 500.
  *
  * Every decision is one JSON line in the log volume (see AUDIT_LOGFORMAT).
  * The Telegram relay has its own rule, matched on its source: the relay

@@ -27,7 +27,7 @@
  * only that section (after the realize).
  */
 import { destroy } from "./harness";
-import { E2E_SECRETS, PREFIX, STACK, STANDINS, TELEGRAM_IP, buildStandinImages, cleanE2E, destroyHooks, e2eConfig, materials, realizeE2E, teardownE2E } from "./setup";
+import { E2E_SECRETS, PREFIX, stackSecrets, STACK, STANDINS, TELEGRAM_IP, buildStandinImages, cleanE2E, destroyHooks, e2eConfig, materials, realizeE2E, teardownE2E } from "./setup";
 import { docker, health, probe, sh, waitFor } from "./support";
 import { TLS_STANDIN } from "./egressAudit";
 import { GATEWAY_KEY_ENV } from "../../components/agent/agentSettings";
@@ -246,7 +246,7 @@ function merge(rounds: any[]): string {
 async function main(): Promise<void> {
     buildStandinImages();
     const m = materials();
-    const secrets = { ...E2E_SECRETS, sshPrivateKey: m.sshPrivateKey, sshLinkKey: m.linkPrivateKey };
+    const secrets = stackSecrets(m);
     // The agent's default budget (120 requests a minute, 4 at once) would refuse the benchmark itself.
     const up = (paths: Record<string, unknown> = {}) => realizeE2E(m, secrets, { ...BENCH_LIMITS, ...paths });
     const figures: Array<[string, string]> = [];

@@ -17,7 +17,7 @@
  */
 import { destroy } from "./harness";
 import { agentContainer } from "./cells";
-import { buildStandinImages, cleanE2E, destroyHooks, E2E_SECRETS, materials, PREFIX, realizeE2E, STACK, teardownE2E } from "./setup";
+import { buildStandinImages, cleanE2E, destroyHooks, materials, stackSecrets, PREFIX, realizeE2E, STACK, teardownE2E } from "./setup";
 import { docker, health, probe, waitFor } from "./support";
 
 const ROUNDS = 3;
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     const figures: Array<[string, string]> = [];
     buildStandinImages();
     const m = materials();
-    const secrets = { ...E2E_SECRETS, sshPrivateKey: m.sshPrivateKey, sshLinkKey: m.linkPrivateKey };
+    const secrets = stackSecrets(m);
     const up = (paths: Record<string, unknown> = {}) => realizeE2E(m, secrets, { ...LIMITS, ...paths });
     await cleanE2E();
     try {

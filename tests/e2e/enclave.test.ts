@@ -21,7 +21,7 @@ import { controls, forkBomb, memoryPeakMb, probeAttacks } from "./attackSet";
 import { AGENT_KEY, askGateway, askGatewayMany, burst, chatBody, gatewayAnswers, header, liteLLMRequests, REFUSED_ROUTES, revealing, sseData, standinRequests, tag } from "./gateway";
 import { AUDIT_VOLUME_BOUND_BYTES, auditLinesFor, OTHER_CERT_NAME, proxyAudit, refusalsToFind, TLS_STANDIN } from "./egressAudit";
 import { destroy, leftovers, RealizeResult } from "./harness";
-import { E2E_AGENT_BOT_TOKENS, E2E_SECRETS, GPU_HOST_2_IP, GPU_HOST_IP, Materials, PREFIX, STACK, STANDINS, TELEGRAM_IP, buildStandinImages, cleanE2E, destroyHooks, materials, realizeE2E, stackFile, teardownE2E, telegramRequests, twoGpuHosts } from "./setup";
+import { E2E_AGENT_BOT_TOKENS, E2E_SECRETS, GPU_HOST_2_IP, GPU_HOST_IP, Materials, PREFIX, STACK, STANDINS, TELEGRAM_IP, buildStandinImages, cleanE2E, destroyHooks, materials, realizeE2E, stackFile, stackSecrets, teardownE2E, telegramRequests, twoGpuHosts } from "./setup";
 import { httpFromNamespaceOf, refusalShape } from "./cellBinding";
 import { addressOn, authorizedKeys, LINK_CONTAINER, streamStalls, tryLinkKey, vllmClients } from "./modelLink";
 import { AGENT_RELAY_TOKEN, botCall, callFrom, OWNER, RELAY_CONTAINER, RELAY_ROOT, relayAudit, scanAgentForSecrets, STRANGER } from "./relay";
@@ -126,7 +126,7 @@ suite("SecureClaw enclave on a real Docker engine", () => {
     beforeAll(async () => {
         buildStandinImages();
         m = materials();
-        secrets = { ...E2E_SECRETS, sshPrivateKey: m.sshPrivateKey, sshLinkKey: m.linkPrivateKey };
+        secrets = stackSecrets(m);
         await cleanE2E();
         const started = Date.now();
         first = await up();
@@ -1356,6 +1356,72 @@ Promise.all([tcp, name]).then(([t, n]) => console.log(JSON.stringify({ tcp: t, l
             expect(runningContainers()).toEqual(before);
             expect((await chat("after the limit was restored")).code).toBe(200);
         }, 4 * MINUTE);
+
+        // ---- door limits: concurrency, the cap over all agents, tokens ----
+        test("the other limits reach the running door in place too: one call at a time per agent, two in all, a token budget; past each the agent gets 429 naming it, and vLLM never sees those", async () => {
+            const before = runningContainers();
+            const changedAt = Date.now();
+            await up({ "agent.concurrentRequests": 1, "gateway.maxParallelRequests": 2, "agent.tokensPerMinute": 20000 });
+            await doorAppliedSettings(changedAt);
+            expect(runningContainers()).toEqual(before);
+            const refusedWith = (a: { code: number; body: string }) => (a.code === 429 ? JSON.parse(a.body).error.code : `${a.code}`);
+            const askFrom = (box: string, text: string, extra: Record<string, unknown> = {}) => askGateway(box, { method: "POST", target: "/v1/chat/completions", body: chatBody(text, extra) });
+            // A bodiless POST: 429 if a limit stands in the way, else 415 at once (it never holds a slot or reaches LiteLLM).
+            const bodiless = async (box: string) => refusedWith(await probe(box, "http", ["POST", "http://model-gateway:4000/v1/chat/completions", AGENT_KEY]));
+            const marks = { held: tag("held"), second: tag("second"), bobHeld: tag("bob-held"), busy: tag("busy") };
+
+            // Calls held in flight: the GPU host frozen, as a model busy with long answers.
+            docker("pause", STANDINS.gpuHost.name);
+            let paused = true;
+            try {
+                const held = chat(marks.held);
+                await waitFor("main's call to be in flight", async () => (await bodiless(AGENT)) === "concurrent_requests" || undefined, 20_000, 250);
+                const second = await askFrom(AGENT, marks.second);
+                const bobHeld = askFrom(BOB, marks.bobHeld);
+                await waitFor("bob's call to be in flight too", async () => (await bodiless(BOB)) === "gateway_busy" || undefined, 20_000, 250);
+                const busy = await askFrom(BOB, marks.busy);
+                docker("unpause", STANDINS.gpuHost.name);
+                paused = false;
+                const answered = [await held, await bobHeld];
+
+                tally.record("a 2nd call of main's while one is in flight (concurrentRequests 1)", refusedWith(second) === "concurrent_requests", refusedWith(second));
+                tally.record("bob's call while two are in flight (gateway.maxParallelRequests 2)", refusedWith(busy) === "gateway_busy", refusedWith(busy));
+                expect(refusedWith(second)).toBe("concurrent_requests");
+                expect(JSON.parse(second.body).error.message).toMatch(/1 concurrent requests already in flight/);
+                expect(refusedWith(busy)).toBe("gateway_busy");
+                expect(JSON.parse(busy.body).error.message).toMatch(/the model gateway has 2 calls in flight/);
+                expect(answered.map((a) => a.code)).toEqual([200, 200]);
+            } finally {
+                if (paused) docker("unpause", STANDINS.gpuHost.name);
+            }
+
+            // Tokens: a call reserves its prompt and max_tokens, then is charged what it used (the stand-in's 8000 words).
+            // Two fit in 20000 a minute; the third's reservation does not.
+            const big = "secureclaw-bench: emit 8000 chunks";
+            const bigBefore = (await standinRequests(STANDINS.gpuHost.name)).filter((r) => r.tag === big).length;
+            const spent = [];
+            for (let i = 0; i < 3; i++) spent.push(await chat(big, { max_tokens: 8000 }));
+            const atVllm = (await standinRequests(STANDINS.gpuHost.name)).filter((r) => r.tag === big).length - bigBefore;
+            tally.record("a 3rd call of 8000 tokens within a minute past tokensPerMinute 20000", refusedWith(spent[2]) === "tokens_per_minute" && atVllm === 2, { codes: spent.map(refusedWith), atVllm });
+            expect(spent.map(refusedWith)).toEqual(["200", "200", "tokens_per_minute"]);
+            // Charged what they used: the door's usage log has both at 8000 completion tokens.
+            const usage = (await sh("docker", ["exec", DOOR, "cat", "/var/lib/secureclaw-door/usage.jsonl"])).stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l));
+            expect(usage.filter((u) => u.agent === DOOR_AGENT && u.completion_tokens === 8000).length).toBeGreaterThanOrEqual(2);
+            expect(JSON.parse(spent[2].body).error.message).toMatch(/tokens per minute \(20000\)/);
+            expect(Number(header(spent[2], "retry-after"))).toBeGreaterThan(0);
+            expect(atVllm).toBe(2);
+
+            const reached = (await standinRequests(STANDINS.gpuHost.name)).map((r) => r.tag);
+            expect(reached).toEqual(expect.arrayContaining([marks.held, marks.bobHeld]));
+            expect(reached.filter((t) => t === marks.second || t === marks.busy)).toEqual([]);
+            tally.notes.push(`door limits in place: main's 2nd call refused concurrent_requests, bob's refused gateway_busy while two were held; tokens: ${spent.map(refusedWith).join(", ")}`);
+
+            const restoredAt = Date.now();
+            await up();
+            await doorAppliedSettings(restoredAt);
+            expect(runningContainers()).toEqual(before);
+        }, 4 * MINUTE);
+        // ---- end door limits ----
 
         test("a model size change relaunches vLLM with the new arguments; the agent is not replaced", async () => {
             const agentId = containerId(AGENT);

@@ -16,7 +16,7 @@
  */
 import { destroy } from "./harness";
 import { RELAY_ROOT, AGENT_RELAY_TOKEN } from "./relay";
-import { E2E_SECRETS, PREFIX, STACK, buildStandinImages, cleanE2E, destroyHooks, materials, realizeE2E, teardownE2E } from "./setup";
+import { PREFIX, stackSecrets, STACK, buildStandinImages, cleanE2E, destroyHooks, materials, realizeE2E, teardownE2E } from "./setup";
 import { health, sh, waitFor } from "./support";
 
 const AGENT = `${PREFIX}-agent`;
@@ -71,7 +71,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 async function main(): Promise<void> {
     buildStandinImages();
     const m = materials();
-    const secrets = { ...E2E_SECRETS, sshPrivateKey: m.sshPrivateKey };
+    const secrets = stackSecrets(m);
     await cleanE2E();
     try {
         await realizeE2E(m, secrets);

@@ -228,12 +228,17 @@ export function standinHooks(m: Materials): RealizeHooks {
     };
 }
 
+/** Every secret the e2e stack's config needs: the fixed fake ones and this machine's SSH keys (the GPU host's login and the model link's). */
+export function stackSecrets(m: Materials): Record<string, string> {
+    return { ...E2E_SECRETS, sshPrivateKey: m.sshPrivateKey, sshLinkKey: m.linkPrivateKey };
+}
+
 /** For harness/cli.ts: `up e2e` / `down e2e`. */
 export async function prepareE2E(stack: string) {
     if (stack !== STACK) throw new Error(`tests/e2e/setup.ts prepares the "${STACK}" stack, not "${stack}"`);
     buildStandinImages();
     const m = materials();
-    return { ...withAgentTokens(e2eConfig(m), { ...E2E_SECRETS, sshPrivateKey: m.sshPrivateKey, sshLinkKey: m.linkPrivateKey }), hooks: standinHooks(m) };
+    return { ...withAgentTokens(e2eConfig(m), stackSecrets(m)), hooks: standinHooks(m) };
 }
 
 /** Realizes the e2e stack with `paths` over its config (agents' tokens as secrets, stand-ins started with the egress network). */
