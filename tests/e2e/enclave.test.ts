@@ -18,7 +18,7 @@ import { MODEL_PRESETS } from "../../config/presets";
 import { AGENT as AGENT_CONTRACT, DOOR as DOOR_CONTRACT, LINK } from "../../policy/contract/contract";
 import { REPO_ROOT } from "../support/program";
 import { controls, forkBomb, memoryPeakMb, probeAttacks } from "./attackSet";
-import { AGENT_KEY, askGateway, askGatewayMany, burst, chatBody, gatewayAnswers, header, liteLLMRequests, REFUSED_ROUTES, revealing, sseData, standinRequests, tag } from "./gateway";
+import { AGENT_KEY, Answer, askGateway, askGatewayMany, burst, chatBody, gatewayAnswers, header, liteLLMRequests, REFUSED_ROUTES, revealing, sseData, standinRequests, tag } from "./gateway";
 import { AUDIT_VOLUME_BOUND_BYTES, auditLinesFor, OTHER_CERT_NAME, proxyAudit, refusalsToFind, TLS_STANDIN } from "./egressAudit";
 import { destroy, leftovers, RealizeResult } from "./harness";
 import { E2E_AGENT_BOT_TOKENS, E2E_SECRETS, GPU_HOST_2_IP, GPU_HOST_IP, Materials, PREFIX, STACK, STANDINS, TELEGRAM_IP, buildStandinImages, cleanE2E, destroyHooks, materials, realizeE2E, stackFile, stackSecrets, teardownE2E, telegramRequests, twoGpuHosts } from "./setup";
@@ -1374,11 +1374,18 @@ Promise.all([tcp, name]).then(([t, n]) => console.log(JSON.stringify({ tcp: t, l
             docker("pause", STANDINS.gpuHost.name);
             let paused = true;
             try {
-                const held = chat(marks.held);
-                await waitFor("main's call to be in flight", async () => (await bodiless(AGENT)) === "concurrent_requests" || undefined, 20_000, 250);
+                const early: Answer[] = [];
+                const inFlight = (box: string, expected: string) => async () => {
+                    if (early.length > 0) throw new Error(`a held call was answered while the GPU host was frozen: ${early[0].code} ${early[0].body.slice(0, 300)}`);
+                    const seen = await bodiless(box);
+                    if (seen !== expected) throw new Error(`a bodiless POST from ${box} got ${seen}`);
+                    return true;
+                };
+                const held = chat(marks.held).then((a) => (early.push(a), a));
+                await waitFor("main's call to be in flight", inFlight(AGENT, "concurrent_requests"), 20_000, 250);
                 const second = await askFrom(AGENT, marks.second);
-                const bobHeld = askFrom(BOB, marks.bobHeld);
-                await waitFor("bob's call to be in flight too", async () => (await bodiless(BOB)) === "gateway_busy" || undefined, 20_000, 250);
+                const bobHeld = askFrom(BOB, marks.bobHeld).then((a) => (early.push(a), a));
+                await waitFor("bob's call to be in flight too", inFlight(BOB, "gateway_busy"), 20_000, 250);
                 const busy = await askFrom(BOB, marks.busy);
                 docker("unpause", STANDINS.gpuHost.name);
                 paused = false;
