@@ -18,7 +18,7 @@
  */
 import { execFileSync } from "child_process";
 import { filterAuditTrail, formatAuditLines, readAuditTrail, type AuditFilter } from "../components/audit/auditTrail";
-import { AGENT_NAME } from "../components/egress/cells";
+import { AGENT_NAME } from "../policy/contract/contract";
 import { AUDIT, DOOR, ROLE_LABEL, STACK_LABEL } from "../policy/contract/contract";
 import { parseSince } from "./usage";
 

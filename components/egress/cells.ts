@@ -5,7 +5,7 @@
  * hijacked agent writes in its requests, it can only send from its own
  * network. Pure.
  */
-import { DOOR } from "../../policy/contract/contract";
+import { AGENT_NAME, DOOR } from "../../policy/contract/contract";
 
 export interface EgressCell {
     /** Agent name: lowercase letters, digits, dashes, starting with a letter, ≤ 32 (DOOR.defaultAgent, "main", for the single-agent stack). */
@@ -16,8 +16,6 @@ export interface EgressCell {
     allowlist: string[];
 }
 
-/** The grammar of an agent name (the config validator reports a bad one with its key; this is the proxy's own guard). */
-export const AGENT_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 const IPV4_SUBNET = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/;
 
 /**

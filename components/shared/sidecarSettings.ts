@@ -1,3 +1,4 @@
+import { AGENT_NAME } from "../../policy/contract/contract";
 import { parseCidr } from "../../config/net";
 
 /**
@@ -13,8 +14,6 @@ export interface SidecarAgent {
     /** IPv4 subnets (CIDR, host bits zero) of the agent's cell. */
     sources: string[];
 }
-
-const AGENT_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 
 /** A check that `v` is a positive whole number, reporting to `problems`. */
 export function positiveWhole(problems: string[]): (at: string, v: number) => void {

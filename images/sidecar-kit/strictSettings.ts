@@ -5,6 +5,7 @@
  */
 import { parseSubnet, type Subnet } from "./subnets.ts";
 
+/** Keep equal to AGENT_NAME in policy/contract/contract.ts (this image can't import it). */
 export const AGENT_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 
 /** `read` gets the parsed JSON and a list to push problems to; any problem fails the whole file. */

@@ -155,6 +155,15 @@ export const GATEWAY = {
 } as const;
 
 /** The door: the agent's only way to a model, in front of LiteLLM. */
+/**
+ * An agent's name as every part accepts it (the proxy's ACL names, the door's
+ * and the relay's identities, the audit filter): lowercase letters, digits and
+ * dashes, starting with a letter, at most 32. The config validator is stricter
+ * (config/agents.ts: 24, so Docker names stay short); the sidecar images keep
+ * their own copy (images/sidecar-kit/strictSettings.ts), outside this tree's reach.
+ */
+export const AGENT_NAME = /^[a-z][a-z0-9-]{0,31}$/;
+
 export const DOOR = {
     uid: 1000,
     settingsDir: "/etc/secureclaw-door",
