@@ -822,7 +822,10 @@ suite("SecureClaw enclave on a real Docker engine", () => {
 
         test.each<[string, string, unknown, string | undefined, number, string]>([
             ["a wrong placeholder token", "getMe", {}, "123456:relay-0000", 401, "bad-credential"],
-            ["the real token's shape with a guess", "getUpdates", {}, "123456:ATTACKER", 401, "bad-credential"],
+            // getMe, not getUpdates: main's OpenClaw long-polls getUpdates through the relay with the real token
+            // meanwhile, and a forwarded guess would reach Telegram under that same token, so only a method
+            // nobody calls in the background tells the two apart.
+            ["the real token's shape with a guess", "getMe", {}, "123456:ATTACKER", 401, "bad-credential"],
             ["setWebhook (would take the bot's updates away)", "setWebhook", { url: "https://evil.example/hook" }, undefined, 403, "method-not-allowed"],
             ["logOut", "logOut", {}, undefined, 403, "method-not-allowed"],
             ["getChat of a stranger", "getChat", { chat_id: STRANGER }, undefined, 403, "chat-not-allowed"],
