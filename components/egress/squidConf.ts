@@ -40,7 +40,7 @@ export { allowlistFileName, type EgressCell } from "./cells";
  * to 7.x). The agent's port has no ssl-bump, so a refusal stays a plain 403,
  * and the proxy never speaks TLS to anyone. The price is a second Squid
  * transaction per allowed tunnel (twice the syscalls, mostly loopback TCP):
- * about 1.2-1.3x plain Squid for a new tunnel's CONNECT and handshake.
+ * about 1.2-1.4x plain Squid for a new tunnel's CONNECT and handshake.
  * Routing refusals to a 403-only peer instead (so one ssl-bump port would do)
  * fails: Squid counts each 403 as a failed peer and declares it dead after
  * ten, and every refusal then gets a 500.
